@@ -1,0 +1,69 @@
+"""The ``aulac`` command: one Typer app; each sub-command group lives in its own module.
+
+A module adds its commands through ``register(app)``; errors are mapped to one line
+on stderr and exit code 1 here, in one place.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from aulac_rag.errors import AulacError
+
+app = typer.Typer(
+    name="aulac",
+    help="aulac-rag: Vietnamese sandbox RAG (sandboxes, ingestion, retrieval, answers, guardrails, evaluation).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _global(
+    home: Optional[Path] = typer.Option(None, "--home", help="State folder (default: $AULAC_HOME or ~/.aulac)."),
+) -> None:
+    if home is not None:
+        os.environ["AULAC_HOME"] = str(home)
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for module in ("sandbox", "ingest", "retrieve", "ask", "guard", "serve", "keys", "audit", "llm", "eval", "report"):
+        try:
+            mod = importlib.import_module(f"aulac_rag.cli.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"aulac_rag.cli.{module}":
+                continue  # command group not built yet
+            raise
+        mod.register(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Entry point: run the app, turning AulacError into a one-line message."""
+    try:
+        app(standalone_mode=False)
+    except AulacError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except (typer.Abort, KeyboardInterrupt):
+        print("error: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

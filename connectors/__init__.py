@@ -1,0 +1,1 @@
+"""Document sources (files, URLs, SQL), importable as ``aulac_rag.connectors``."""
