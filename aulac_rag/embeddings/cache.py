@@ -1,0 +1,51 @@
+"""Embedding cache keyed by (model, text) hash, so re-ingesting unchanged text costs nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from aulac_rag.embeddings.base import Embedder
+
+
+class CachedPassageEmbedder:
+    """Wraps an Embedder's ``embed_passages`` with an SQLite cache under AULAC_HOME."""
+
+    def __init__(self, embedder: Embedder, path: Path) -> None:
+        self.embedder = embedder
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        self._db.commit()
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.embedder.model_id}\x00{text}".encode()).hexdigest()
+
+    def embed_passages(self, passages: Sequence[str]) -> np.ndarray:
+        keys = [self._key(t) for t in passages]
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(keys), 500):
+            batch = keys[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            for key, blob in self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        if missing:
+            fresh = self.embedder.embed_passages([passages[i] for i in missing])
+            rows = []
+            for i, vector in zip(missing, fresh):
+                found[keys[i]] = vector
+                rows.append((keys[i], vector.astype(np.float32).tobytes()))
+            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+            self._db.commit()
+        if not keys:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.vstack([found[k] for k in keys])
+
+    def close(self) -> None:
+        self._db.close()

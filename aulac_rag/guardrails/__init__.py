@@ -1,0 +1,1 @@
+"""Per-sandbox guardrails: input and output rails, decisions, policies."""

@@ -1,0 +1,84 @@
+"""Per-sandbox ingestion manifest (SQLite): what each document's indexed version is.
+
+A document being (re)indexed carries ``pending_hash`` until all its new points are
+written and its old ones deleted; a crash leaves that mark, and the next run
+finishes or rolls back the document.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    doc_id: str
+    doc_hash: str | None
+    pending_hash: str | None
+    title: str
+    source: str
+    chunks: int
+    updated_at: float
+
+
+class IngestManifest:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS documents (doc_id TEXT PRIMARY KEY, doc_hash TEXT, pending_hash TEXT,"
+            " title TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '', chunks INTEGER NOT NULL DEFAULT 0,"
+            " updated_at REAL NOT NULL)"
+        )
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+    def get(self, doc_id: str) -> DocumentRecord | None:
+        row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return DocumentRecord(*row) if row else None
+
+    def all(self) -> list[DocumentRecord]:
+        return [DocumentRecord(*row) for row in self._db.execute("SELECT * FROM documents ORDER BY doc_id")]
+
+    def pending(self) -> list[DocumentRecord]:
+        return [r for r in self.all() if r.pending_hash is not None]
+
+    def begin(self, doc_id: str, new_hash: str, title: str, source: str) -> None:
+        self._db.execute(
+            "INSERT INTO documents (doc_id, doc_hash, pending_hash, title, source, chunks, updated_at)"
+            " VALUES (?, NULL, ?, ?, ?, 0, ?) ON CONFLICT(doc_id) DO UPDATE SET pending_hash = excluded.pending_hash",
+            (doc_id, new_hash, title, source, time.time()),
+        )
+
+    def commit(self, doc_id: str, doc_hash: str, title: str, source: str, chunks: int) -> None:
+        self._db.execute(
+            "UPDATE documents SET doc_hash = ?, pending_hash = NULL, title = ?, source = ?, chunks = ?, updated_at = ?"
+            " WHERE doc_id = ?",
+            (doc_hash, title, source, chunks, time.time(), doc_id),
+        )
+
+    def rollback(self, doc_id: str) -> None:
+        """Forget a pending version; drop the row if no version was ever committed."""
+        self._db.execute("DELETE FROM documents WHERE doc_id = ? AND doc_hash IS NULL", (doc_id,))
+        self._db.execute("UPDATE documents SET pending_hash = NULL WHERE doc_id = ?", (doc_id,))
+
+    def remove(self, doc_id: str) -> None:
+        self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def totals(self) -> tuple[int, int]:
+        docs, chunks = self._db.execute("SELECT COUNT(*), COALESCE(SUM(chunks), 0) FROM documents WHERE doc_hash IS NOT NULL").fetchone()
+        return int(docs), int(chunks)
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,221 @@
+"""Idempotent, crash-safe ingestion of Documents into a sandbox's index.
+
+Per document: mark pending in the manifest → upsert the new version's points (ids are
+deterministic: doc id, position and document hash) → delete the document's other
+points → commit the manifest. Killing the process at any step leaves either the old
+or the new version answerable; the next run finishes or rolls back what was pending.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aulac_rag.chunking import DocumentChunker
+from aulac_rag.config import SandboxConfig
+from aulac_rag.documents import Chunk, Document, SourceError, content_hash
+from aulac_rag.embeddings.cache import CachedPassageEmbedder
+from aulac_rag.errors import AulacError
+from aulac_rag.index.base import IndexPoint, VectorIndex
+from aulac_rag.ingest.manifest import IngestManifest
+from aulac_rag.sparse.bm25 import BM25SparseEncoder
+from aulac_rag.text.legacy import ensure_unicode_vietnamese
+from aulac_rag.text.normalize import normalize_text
+
+_POINT_NAMESPACE = uuid.UUID("6f1c2a4e-9d3b-4c57-8e21-a0b7c3d4e5f6")
+
+
+def point_id(doc_id: str, position: int, doc_hash: str) -> str:
+    """Deterministic point id: the same chunk of the same version always gets the same id."""
+    return str(uuid.uuid5(_POINT_NAMESPACE, f"{doc_id}\x00{position}\x00{doc_hash}"))
+
+
+def index_text(chunk: Chunk) -> str:
+    """What is embedded and BM25-indexed: document title, chunk title and text."""
+    doc_title = str(chunk.metadata.get("doc_title", ""))
+    heads = [h for h in (doc_title, chunk.title) if h]
+    if len(heads) == 2 and heads[0] == heads[1]:
+        heads = heads[:1]
+    return "\n".join([*heads, chunk.text])
+
+
+@dataclass
+class IngestSummary:
+    """What an ingestion run did (the ``aulac ingest --json`` shape)."""
+
+    documents: int = 0
+    chunks: int = 0
+    skipped: int = 0
+    pruned: int = 0
+    recovered: int = 0
+    errors: list[SourceError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "skipped": self.skipped,
+            "pruned": self.pruned,
+            "recovered": self.recovered,
+            "errors": [{"source": e.source, "error": e.error} for e in self.errors],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _prepare(document: Document) -> Document:
+    """Normalized text and title; TextError for legacy encodings."""
+    text = normalize_text(ensure_unicode_vietnamese(document.text, document.source or document.doc_id)).strip()
+    return Document(
+        doc_id=document.doc_id,
+        text=text,
+        title=normalize_text(document.title).strip(),
+        source=document.source,
+        metadata=document.metadata,
+    )
+
+
+def document_hash(document: Document) -> str:
+    return content_hash(json.dumps([document.title, document.text, document.metadata], ensure_ascii=False, sort_keys=True, default=str))
+
+
+class Ingestor:
+    """Writes documents into one sandbox's index and manifest."""
+
+    def __init__(
+        self,
+        config: SandboxConfig,
+        index: VectorIndex,
+        manifest: IngestManifest,
+        embedder: CachedPassageEmbedder,
+        sparse: BM25SparseEncoder,
+    ) -> None:
+        self.config = config
+        self.index = index
+        self.manifest = manifest
+        self.embedder = embedder
+        self.sparse = sparse
+        self.chunker = DocumentChunker(config.retrieval.chunking)
+
+    def _ensure_index(self) -> None:
+        if not self.index.exists():
+            self.index.create(self.embedder.embedder.dim)
+            self.manifest.set_meta("embedder", self.embedder.embedder.model_id)
+
+    def _set_avg_len(self, chunks: list[Chunk]) -> None:
+        """BM25's average length is fixed at the first ingestion so weights stay comparable."""
+        stored = self.manifest.get_meta("bm25_avg_len")
+        if stored is None and chunks:
+            lengths = [self.sparse.token_count(index_text(c)) for c in chunks]
+            stored = str(max(1.0, sum(lengths) / len(lengths)))
+            self.manifest.set_meta("bm25_avg_len", stored)
+        if stored is not None:
+            self.sparse.avg_len = float(stored)
+
+    def recover(self, keep: set[str]) -> int:
+        """Roll back documents left pending by an interrupted run (except those in ``keep``)."""
+        count = 0
+        for record in self.manifest.pending():
+            if record.doc_id in keep:
+                continue
+            if record.doc_hash is None:
+                self.index.delete_where(record.doc_id)
+            else:
+                self.index.delete_where(record.doc_id, keep_doc_hash=record.doc_hash)
+            self.manifest.rollback(record.doc_id)
+            count += 1
+        return count
+
+    def _points(self, chunks: list[Chunk]) -> list[IndexPoint]:
+        texts = [index_text(c) for c in chunks]
+        dense = self.embedder.embed_passages(texts)
+        points = []
+        for chunk, text, vector in zip(chunks, texts, dense):
+            payload = {
+                "doc_id": chunk.doc_id,
+                "chunk_id": chunk.chunk_id,
+                "title": chunk.title,
+                "text": chunk.text,
+                "position": chunk.position,
+                "source": chunk.source,
+                "doc_hash": chunk.doc_hash,
+                "content_hash": chunk.content_hash,
+                "metadata": chunk.metadata,
+            }
+            points.append(IndexPoint(point_id(chunk.doc_id, chunk.position, chunk.doc_hash), vector.tolist(), self.sparse.passage(text), payload))
+        return points
+
+    def _index_document(self, document: Document, doc_hash: str) -> int:
+        chunks = self.chunker.run(document, doc_hash)
+        self._set_avg_len(chunks)
+        self.manifest.begin(document.doc_id, doc_hash, document.title, document.source)
+        for start in range(0, len(chunks), 64):
+            self.index.upsert(self._points(chunks[start : start + 64]))
+        self.index.delete_where(document.doc_id, keep_doc_hash=doc_hash)
+        self.manifest.commit(document.doc_id, doc_hash, document.title, document.source, len(chunks))
+        return len(chunks)
+
+    def run(
+        self,
+        documents: Iterable[Document],
+        source_errors: Iterable[SourceError] = (),
+        prune: bool = False,
+        progress: bool | None = None,
+    ) -> IngestSummary:
+        """Ingest ``documents``; with ``prune``, delete indexed documents not among them."""
+        started = time.perf_counter()
+        summary = IngestSummary(errors=list(source_errors))
+        docs = list(documents)
+        self._ensure_index()
+        summary.recovered = self.recover(keep={d.doc_id for d in docs})
+        show = sys.stdout.isatty() if progress is None else progress
+        bar = _progress(len(docs), show)
+        seen: set[str] = set()
+        for raw in docs:
+            seen.add(raw.doc_id)
+            try:
+                document = _prepare(raw)
+                if not document.text:
+                    raise AulacError("empty document after text extraction")
+                doc_hash = document_hash(document)
+                record = self.manifest.get(document.doc_id)
+                if record and record.doc_hash == doc_hash and record.pending_hash is None:
+                    summary.skipped += 1
+                else:
+                    summary.chunks += self._index_document(document, doc_hash)
+                    summary.documents += 1
+            except AulacError as exc:
+                summary.errors.append(SourceError(raw.source or raw.doc_id, str(exc)))
+            bar.update(1)
+        bar.close()
+        if prune:
+            failed = {e.source for e in summary.errors}
+            for record in self.manifest.all():
+                if record.doc_id not in seen and record.source not in failed:
+                    self.index.delete_where(record.doc_id)
+                    self.manifest.remove(record.doc_id)
+                    summary.pruned += 1
+        self.index.flush()
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+
+class _NoProgress:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, show: bool) -> Any:
+    if not show or total < 2:
+        return _NoProgress()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="doc", desc="ingest", file=sys.stderr)

@@ -1,0 +1,220 @@
+"""A sandbox: its configuration folder, its isolated index, and the retrieval API.
+
+Bundled sandboxes live in the project's ``sandboxes/`` folder; ``create_sandbox``
+copies one into ``AULAC_HOME/sandboxes/<name>``. Each sandbox has its own Qdrant
+collection (``aulac_<name>``) and manifest under AULAC_HOME.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from aulac_rag.config import SandboxConfig, load_sandbox_config
+from aulac_rag.documents import Document, SourceError
+from aulac_rag.embeddings import Embedder, create_embedder
+from aulac_rag.embeddings.cache import CachedPassageEmbedder
+from aulac_rag.errors import ConfigError, SandboxNotFound
+from aulac_rag.home import resolve_home
+from aulac_rag.index.base import Filters, SearchSettings, VectorIndex, open_index
+from aulac_rag.ingest.manifest import DocumentRecord, IngestManifest
+from aulac_rag.ingest.pipeline import IngestSummary, Ingestor
+from aulac_rag.retrieval.types import Hit, RetrievalResult
+from aulac_rag.sparse.bm25 import BM25SparseEncoder
+from aulac_rag.text.normalize import normalize_text
+
+BUNDLED = ("healthcare", "education", "finance")
+TEMPLATES = (*BUNDLED, "general")
+
+
+def bundled_dir() -> Path:
+    """Folder of the bundled sandboxes (``AULAC_SANDBOXES_DIR`` overrides)."""
+    override = os.environ.get("AULAC_SANDBOXES_DIR")
+    return Path(override) if override else Path(__file__).resolve().parent.parent / "sandboxes"
+
+
+def sandbox_folder(name: str, home: Path) -> Path:
+    user = home / "sandboxes" / name
+    if (user / "sandbox.yaml").exists():
+        return user
+    if name in BUNDLED and (bundled_dir() / name / "sandbox.yaml").exists():
+        return bundled_dir() / name
+    raise SandboxNotFound(f"no sandbox named {name!r}; see 'aulac sandbox list' or create one with 'aulac sandbox create {name} --from general'")
+
+
+class Sandbox:
+    """One sandbox. Cheap to construct; models and the index load on first use."""
+
+    def __init__(self, name: str, home: str | Path | None = None) -> None:
+        self.home = resolve_home(home)
+        self.name = name
+        self.folder = sandbox_folder(name, self.home)
+        self.config: SandboxConfig = load_sandbox_config(self.folder / "sandbox.yaml")
+        if self.config.name != name:
+            raise ConfigError(f"{self.folder / 'sandbox.yaml'}: name: {self.config.name!r} does not match folder {name!r}")
+        self.state_dir = self.home / "state" / name
+
+    # --- parts ---------------------------------------------------------------
+    @cached_property
+    def embedder(self) -> Embedder:
+        return create_embedder(self.config.retrieval.embedder)
+
+    @cached_property
+    def index(self) -> VectorIndex:
+        return open_index(f"aulac_{self.name}", self.config.index, self.home)
+
+    @cached_property
+    def manifest(self) -> IngestManifest:
+        return IngestManifest(self.state_dir / "manifest.sqlite")
+
+    @cached_property
+    def sparse(self) -> BM25SparseEncoder:
+        r = self.config.retrieval
+        encoder = BM25SparseEncoder(r.sparse_tokenizer, r.bm25_k1, r.bm25_b)
+        stored = self.manifest.get_meta("bm25_avg_len")
+        if stored:
+            encoder.avg_len = float(stored)
+        return encoder
+
+    def file_path(self, relative: str) -> Path:
+        """A file of the sandbox's folder (prompt, policy, eval set)."""
+        return self.folder / relative
+
+    # --- ingestion -------------------------------------------------------------
+    def ingest_documents(
+        self, documents: list[Document], errors: list[SourceError] | None = None, prune: bool = False, progress: bool | None = None
+    ) -> IngestSummary:
+        cache = CachedPassageEmbedder(self.embedder, self.home / "cache" / "embeddings.sqlite")
+        try:
+            ingestor = Ingestor(self.config, self.index, self.manifest, cache, self.sparse)
+            return ingestor.run(documents, errors or [], prune=prune, progress=progress)
+        finally:
+            cache.close()
+
+    def ingest(self, targets: list[str], prune: bool = False, progress: bool | None = None) -> IngestSummary:
+        """Ingest files, folders, URLs or SQL targets (see ``aulac_rag.connectors``)."""
+        from aulac_rag.connectors import load_sources
+
+        started = time.perf_counter()
+        documents, errors = load_sources(targets, max_file_bytes=int(self.config.max_file_mb * 1024 * 1024))
+        summary = self.ingest_documents(documents, errors, prune=prune, progress=progress)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def ingest_demo(self, prune: bool = True, progress: bool | None = None) -> IngestSummary:
+        """Ingest the sandbox's own demo corpus (``corpus_dir`` in its folder)."""
+        corpus = self.folder / self.config.corpus_dir
+        if not corpus.is_dir():
+            raise ConfigError(f"sandbox {self.name!r} has no demo corpus at {corpus}")
+        return self.ingest([str(corpus)], prune=prune, progress=progress)
+
+    def delete_document(self, doc_id: str) -> bool:
+        if self.manifest.get(doc_id) is None:
+            return False
+        self.index.delete_where(doc_id)
+        self.manifest.remove(doc_id)
+        self.index.flush()
+        return True
+
+    def documents(self) -> list[DocumentRecord]:
+        return [r for r in self.manifest.all() if r.doc_hash is not None]
+
+    def stats(self) -> dict[str, int]:
+        docs, chunks = self.manifest.totals()
+        return {"documents": docs, "chunks": chunks}
+
+    # --- retrieval -------------------------------------------------------------
+    def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None) -> RetrievalResult:
+        """The ``k`` best chunks for ``query``, best first, with per-stage timings."""
+        return self.retrieve_batch([query], k=k, filters=filters)[0]
+
+    def retrieve_batch(self, queries: list[str], k: int | None = None, filters: Filters | None = None) -> list[RetrievalResult]:
+        r = self.config.retrieval
+        settings = SearchSettings(
+            limit=k or r.k, prefetch=max(r.prefetch, k or r.k), fusion=r.fusion, dense_weight=r.dense_weight, rrf_k=r.rrf_k
+        )
+        if not self.index.exists() or self.index.count() == 0:
+            return [RetrievalResult(query=q, hits=[], timings_ms={}) for q in queries]
+        results = []
+        for query in queries:
+            t0 = time.perf_counter()
+            normalized = normalize_text(query)
+            dense = self.embedder.embed_query(normalized) if r.fusion != "sparse" else np.zeros(self.embedder.dim)
+            t1 = time.perf_counter()
+            sparse_name, sparse = self.sparse.query(normalized)
+            t2 = time.perf_counter()
+            points = self.index.search(dense.tolist(), sparse_name, sparse, settings, filters)
+            t3 = time.perf_counter()
+            hits = [_hit(p.payload, p.score) for p in points]
+            timings = {"embed": (t1 - t0) * 1000, "sparse": (t2 - t1) * 1000, "search": (t3 - t2) * 1000, "total": (t3 - t0) * 1000}
+            results.append(RetrievalResult(query=query, hits=hits, timings_ms={k: round(v, 2) for k, v in timings.items()}))
+        return results
+
+    def close(self) -> None:
+        if "index" in self.__dict__:
+            self.index.close()
+        if "manifest" in self.__dict__:
+            self.manifest.close()
+
+
+def _hit(payload: dict[str, Any], score: float) -> Hit:
+    return Hit(
+        doc_id=str(payload.get("doc_id", "")),
+        chunk_id=str(payload.get("chunk_id", "")),
+        score=float(score),
+        title=str(payload.get("title", "")),
+        text=str(payload.get("text", "")),
+        source=str(payload.get("source", "")),
+        position=int(payload.get("position", 0)),
+        metadata=dict(payload.get("metadata") or {}),
+    )
+
+
+def list_sandboxes(home: str | Path | None = None) -> list[dict[str, Any]]:
+    """Bundled and user sandboxes with document and chunk counts (``sandbox list`` shape)."""
+    root = resolve_home(home)
+    names = [n for n in BUNDLED if (bundled_dir() / n / "sandbox.yaml").exists()]
+    user_root = root / "sandboxes"
+    if user_root.is_dir():
+        names += sorted(p.name for p in user_root.iterdir() if (p / "sandbox.yaml").exists() and p.name not in names)
+    out = []
+    for name in names:
+        sandbox = Sandbox(name, root)
+        try:
+            stats = sandbox.stats()
+        finally:
+            sandbox.close()
+        c = sandbox.config
+        out.append({"name": name, "domain": c.domain, "description": c.description, **stats})
+    return out
+
+
+def create_sandbox(name: str, template: str, description: str | None = None, home: str | Path | None = None) -> Path:
+    """Copy a bundled template's policy, prompt and settings into a new, empty sandbox."""
+    root = resolve_home(home)
+    if template not in TEMPLATES:
+        raise ConfigError(f"--from: unknown template {template!r}; choose one of {', '.join(TEMPLATES)}")
+    if name in TEMPLATES:
+        raise ConfigError(f"name: {name!r} is a bundled sandbox; pick another name")
+    target = root / "sandboxes" / name
+    if target.exists():
+        raise ConfigError(f"sandbox {name!r} already exists at {target}")
+    source = bundled_dir() / template
+    raw = yaml.safe_load((source / "sandbox.yaml").read_text(encoding="utf-8"))
+    raw["name"] = name
+    if description:
+        raw["description"] = description
+    target.mkdir(parents=True)
+    config = SandboxConfig.model_validate(raw)
+    for relative in (config.generation.prompt_file, config.guardrails.policy_file):
+        if (source / relative).is_file():
+            shutil.copy2(source / relative, target / relative)
+    (target / "sandbox.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target

@@ -1,0 +1,84 @@
+"""Vietnamese text normalization: NFC, one tone-mark placement, invisible characters.
+
+Indexing and queries go through :func:`normalize_text`, so ``hoà``/``hòa`` and
+``thuỷ``/``thủy`` (and decomposed Unicode) become the same string.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Combining tone marks (NFD): grave, acute, hook above, tilde, dot below.
+_TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}
+_VOWELS = set("aăâeêioôơuưy")
+_MARKED_VOWELS = set("ăâêôơư")  # vowels that carry a quality diacritic
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+_SYLLABLE = re.compile(r"[^\W\d_]+")
+
+
+def _split_tone(syllable: str) -> tuple[str, str | None]:
+    """The syllable without its tone mark (NFC) and the tone mark, if any."""
+    decomposed = unicodedata.normalize("NFD", syllable)
+    tone = next((ch for ch in decomposed if ch in _TONES), None)
+    bare = "".join(ch for ch in decomposed if ch not in _TONES)
+    return unicodedata.normalize("NFC", bare), tone
+
+
+def _tone_index(bare: str) -> int | None:
+    """Index of the vowel that carries the tone (classic "hòa, thủy" placement)."""
+    lower = bare.lower()
+    start = 0
+    if lower.startswith("qu"):
+        start = 2
+    elif lower.startswith("gi") and len(lower) > 2 and lower[2] in _VOWELS:
+        start = 2
+    positions = [i for i in range(start, len(lower)) if lower[i] in _VOWELS]
+    if not positions:  # "gì": the i of gi is the only vowel
+        positions = [i for i, ch in enumerate(lower) if ch in _VOWELS]
+    if not positions:
+        return None
+    first, last = positions[0], positions[-1]
+    cluster = list(range(first, last + 1))
+    marked = [i for i in cluster if lower[i] in _MARKED_VOWELS]
+    if marked:
+        return marked[-1]  # ươ → ơ; otherwise the one marked vowel
+    if len(cluster) == 1:
+        return cluster[0]
+    if len(cluster) == 3:
+        return cluster[1]
+    closed = last + 1 < len(lower)
+    return cluster[1] if closed else cluster[0]
+
+
+def normalize_tone_placement(syllable: str) -> str:
+    """Put the tone mark of one syllable on the conventional vowel (hoà → hòa)."""
+    bare, tone = _split_tone(syllable)
+    if tone is None:
+        return unicodedata.normalize("NFC", syllable)
+    index = _tone_index(bare)
+    if index is None:
+        return unicodedata.normalize("NFC", syllable)
+    toned = unicodedata.normalize("NFC", bare[index] + tone)
+    return bare[:index] + toned + bare[index + 1 :]
+
+
+def normalize_text(text: str) -> str:
+    """NFC, invisible characters removed, odd spaces made plain, tone marks placed consistently."""
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _SPACES.sub(" ", text)
+    return _SYLLABLE.sub(lambda m: normalize_tone_placement(m.group(0)), text)
+
+
+def fold_diacritics(text: str) -> str:
+    """Text without Vietnamese diacritics: ``Bảo hiểm đường`` → ``Bao hiem duong``."""
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return stripped.replace("đ", "d").replace("Đ", "D")
+
+
+def has_diacritics(text: str) -> bool:
+    """True when ``text`` carries any Vietnamese diacritic (or đ)."""
+    return fold_diacritics(text) != unicodedata.normalize("NFC", text)

@@ -1,0 +1,69 @@
+"""Vietnamese tokens for BM25 and word segmentation for models that want it.
+
+Tokenizers (``retrieval.sparse_tokenizer``):
+- ``syllable``: lower-cased syllables;
+- ``syllable_bigram``: syllables plus adjacent-syllable pairs, which capture
+  two-syllable words (``bảo_hiểm``) without a segmenter (measured best in bench/);
+- ``pyvi`` / ``underthesea``: dictionary/CRF word segmentation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from aulac_rag.registry import Registry
+from aulac_rag.text.normalize import fold_diacritics, normalize_text
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+Tokenizer = Callable[[str], list[str]]
+tokenizers: Registry[Tokenizer] = Registry("sparse tokenizer")
+
+
+def syllables(text: str) -> list[str]:
+    """Normalized, lower-cased syllables (and numbers) of ``text``."""
+    return _TOKEN.findall(normalize_text(text).lower())
+
+
+@tokenizers.register("syllable")
+def syllable_tokens(text: str) -> list[str]:
+    return syllables(text)
+
+
+@tokenizers.register("syllable_bigram")
+def syllable_bigram_tokens(text: str) -> list[str]:
+    units = syllables(text)
+    return units + [f"{a}_{b}" for a, b in zip(units, units[1:])]
+
+
+@tokenizers.register("pyvi")
+def pyvi_tokens(text: str) -> list[str]:
+    from pyvi import ViTokenizer
+
+    return _TOKEN.findall(ViTokenizer.tokenize(normalize_text(text)).lower())
+
+
+@tokenizers.register("underthesea")
+def underthesea_tokens(text: str) -> list[str]:
+    from underthesea import word_tokenize
+
+    return [w.replace(" ", "_") for w in word_tokenize(normalize_text(text).lower()) if _TOKEN.search(w)]
+
+
+def folded_tokens(tokens: list[str]) -> list[str]:
+    """The same tokens without diacritics, for queries typed without them."""
+    return [fold_diacritics(t) for t in tokens]
+
+
+@lru_cache(maxsize=1)
+def _pyvi() -> Callable[[str], str]:
+    from pyvi import ViTokenizer
+
+    return ViTokenizer.tokenize
+
+
+def segment_words(text: str) -> str:
+    """Word-segmented text (``bảo_hiểm y_tế``) as pyvi-trained models expect."""
+    return _pyvi()(normalize_text(text))
