@@ -18,7 +18,7 @@ from aulac_rag.errors import StoreError
 from aulac_rag.index.base import DENSE, SPARSE_NAMES, Filters, IndexPoint, SearchSettings, VectorIndex, index_engines
 from aulac_rag.sparse.bm25 import SparseVector
 
-_LOCAL_CLIENTS: dict[str, QdrantClient] = {}  # one in-process client per local-mode location
+_LOCAL_CLIENTS: dict[str, QdrantClient] = {}  # ":memory:" mode: one client per AULAC_HOME, shared in-process
 
 
 def server_filter(filters: Filters | None, must_not: list[Any] | None = None) -> models.Filter | None:
@@ -43,7 +43,9 @@ class QdrantServerIndex(VectorIndex):
         if self._client is None:
             url = self.config.url or ""
             if url == ":memory:":
-                self._client = _LOCAL_CLIENTS.setdefault(url, QdrantClient(":memory:"))
+                if str(self.home) not in _LOCAL_CLIENTS:
+                    _LOCAL_CLIENTS[str(self.home)] = QdrantClient(":memory:")
+                self._client = _LOCAL_CLIENTS[str(self.home)]
             else:
                 api_key = os.environ.get(self.config.api_key_env) or None
                 self._client = QdrantClient(url=url, api_key=api_key, timeout=int(self.config.timeout_s))
@@ -69,6 +71,8 @@ class QdrantServerIndex(VectorIndex):
             replication_factor=self.config.replication_factor,
             write_consistency_factor=self.config.write_consistency_factor,
         )
+        if self.config.url == ":memory:":
+            return  # local mode ignores payload indexes (and warns)
         for field in ("doc_id", "doc_hash"):
             self._call(
                 "create a payload index", self.client.create_payload_index, self.collection, field, models.PayloadSchemaType.KEYWORD
