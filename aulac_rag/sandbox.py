@@ -25,7 +25,7 @@ from aulac_rag.errors import ConfigError, SandboxNotFound
 from aulac_rag.home import resolve_home
 from aulac_rag.index.base import Filters, SearchSettings, VectorIndex, open_index
 from aulac_rag.ingest.manifest import DocumentRecord, IngestManifest
-from aulac_rag.ingest.pipeline import IngestSummary, Ingestor
+from aulac_rag.ingest.pipeline import Ingestor, IngestSummary
 from aulac_rag.retrieval.types import Hit, RetrievalResult
 from aulac_rag.sparse.bm25 import BM25SparseEncoder
 from aulac_rag.text.normalize import normalize_text

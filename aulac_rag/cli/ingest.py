@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from aulac_rag.cli.output import emit_json
@@ -12,7 +10,7 @@ from aulac_rag.errors import ConfigError
 
 def ingest_command(
     sandbox: str = typer.Argument(..., help="Sandbox name."),
-    paths: Optional[list[str]] = typer.Argument(None, help="Files, folders, URLs or sql+URL::QUERY targets."),
+    paths: list[str] | None = typer.Argument(None, help="Files, folders, URLs or sql+URL::QUERY targets."),
     demo: bool = typer.Option(False, "--demo", help="Ingest the sandbox's bundled demo corpus."),
     prune: bool = typer.Option(False, "--prune", help="Remove indexed documents missing from these sources."),
     as_json: bool = typer.Option(False, "--json"),

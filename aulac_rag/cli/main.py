@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -26,7 +25,7 @@ app = typer.Typer(
 
 @app.callback()
 def _global(
-    home: Optional[Path] = typer.Option(None, "--home", help="State folder (default: $AULAC_HOME or ~/.aulac)."),
+    home: Path | None = typer.Option(None, "--home", help="State folder (default: $AULAC_HOME or ~/.aulac)."),
 ) -> None:
     if home is not None:
         os.environ["AULAC_HOME"] = str(home)

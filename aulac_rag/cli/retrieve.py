@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from aulac_rag.cli.output import emit_json, iter_jsonl
@@ -18,8 +16,8 @@ def _hits(result) -> list[dict]:  # type: ignore[no-untyped-def]
 
 def retrieve_command(
     sandbox: str = typer.Argument(..., help="Sandbox name."),
-    query: Optional[str] = typer.Argument(None, help="Question in Vietnamese (with or without diacritics)."),
-    queries: Optional[str] = typer.Option(None, "--queries", help="JSONL file of {id, question}; one output line each."),
+    query: str | None = typer.Argument(None, help="Question in Vietnamese (with or without diacritics)."),
+    queries: str | None = typer.Option(None, "--queries", help="JSONL file of {id, question}; one output line each."),
     k: int = typer.Option(10, "--k", min=1, max=200, help="Number of hits."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -36,7 +34,7 @@ def retrieve_command(
                 if "question" not in record:
                     raise ConfigError(f"{queries}:{number}: missing 'question'")
             results = box.retrieve_batch([str(r["question"]) for r in records], k=k)
-            for record, result in zip(records, results):
+            for record, result in zip(records, results, strict=False):
                 emit_json({"id": record.get("id"), "hits": _hits(result)})
             return
         result = box.retrieve(str(query), k=k)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from aulac_rag.cli.output import emit_json
@@ -28,7 +26,7 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Machine-rea
 def create_command(
     name: str = typer.Argument(..., help="New sandbox name (a-z, 0-9, -, _)."),
     template: str = typer.Option(..., "--from", help="healthcare, education, finance or general."),
-    description: Optional[str] = typer.Option(None, "--description", help="Vietnamese description."),
+    description: str | None = typer.Option(None, "--description", help="Vietnamese description."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create an empty sandbox with a bundled sandbox's policy, prompt and settings."""

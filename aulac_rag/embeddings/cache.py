@@ -38,7 +38,7 @@ class CachedPassageEmbedder:
         if missing:
             fresh = self.embedder.embed_passages([passages[i] for i in missing])
             rows = []
-            for i, vector in zip(missing, fresh):
+            for i, vector in zip(missing, fresh, strict=False):
                 found[keys[i]] = vector
                 rows.append((keys[i], vector.astype(np.float32).tobytes()))
             self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)

@@ -135,7 +135,7 @@ class Ingestor:
         texts = [index_text(c) for c in chunks]
         dense = self.embedder.embed_passages(texts)
         points = []
-        for chunk, text, vector in zip(chunks, texts, dense):
+        for chunk, text, vector in zip(chunks, texts, dense, strict=False):
             payload = {
                 "doc_id": chunk.doc_id,
                 "chunk_id": chunk.chunk_id,

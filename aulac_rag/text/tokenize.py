@@ -35,7 +35,7 @@ def syllable_tokens(text: str) -> list[str]:
 @tokenizers.register("syllable_bigram")
 def syllable_bigram_tokens(text: str) -> list[str]:
     units = syllables(text)
-    return units + [f"{a}_{b}" for a, b in zip(units, units[1:])]
+    return units + [f"{a}_{b}" for a, b in zip(units, units[1:], strict=False)]
 
 
 @tokenizers.register("pyvi")

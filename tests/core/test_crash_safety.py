@@ -11,8 +11,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from aulac_rag.sandbox import Sandbox
 from tests.helpers import make_user_sandbox, write_jsonl
 
@@ -23,7 +21,8 @@ def _corpus(path: Path, version: int, n: int = 24) -> Path:
     records = []
     for i in range(n):
         topic = TOPICS[i % len(TOPICS)]
-        paragraphs = [f"Phiên bản {version}. Đoạn {j} của tài liệu {i} nói về {topic} và quyền lợi của người dân." * 3 for j in range(4)]
+        sentence = f"Đoạn {{j}} phiên bản {version} của tài liệu {i} nói về {topic} và quyền lợi của người dân. "
+        paragraphs = [(sentence.format(j=j) * 3).strip() for j in range(4)]
         records.append({"id": f"doc-{i:02d}", "title": f"Tài liệu {i} về {topic}", "text": "\n\n".join(paragraphs)})
     return write_jsonl(path, records)
 
@@ -82,7 +81,8 @@ def _assert_consistent(box: Sandbox, version: int, n: int = 24) -> None:
     assert max(chunk_ids.values()) == 1, "duplicated chunks"
     hashes = {r.doc_id: r.doc_hash for r in records}
     assert all(p["doc_hash"] == hashes[p["doc_id"]] for p in payloads), "points from a stale version"
-    assert all(p["text"].startswith(f"Phiên bản {version}.") for p in payloads)
+    other = f"phiên bản {3 - version} "
+    assert all(f"phiên bản {version} " in p["text"] and other not in p["text"] for p in payloads)
 
 
 def test_sigkill_during_ingestion_then_rerun(aulac_home: Path, tmp_path: Path) -> None:

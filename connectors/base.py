@@ -1,0 +1,126 @@
+"""The Connector interface, its registry, and :func:`load_sources`, which reads targets.
+
+A connector is one file: subclass :class:`Connector`, give it a ``name`` and a
+``targets`` description, and register a factory with
+``connectors.register("name")(Factory)``. A factory is called as
+``factory(max_file_bytes=N)`` and returns a connector.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from typing import ClassVar, Protocol
+
+from aulac_rag.documents import Document, SourceError
+from aulac_rag.errors import ConnectorError
+from aulac_rag.registry import Registry
+
+DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+"""Default size limit of one file or download (sandbox.yaml ``max_file_mb: 50``)."""
+
+
+class Connector(ABC):
+    """Reads one kind of target (a path, a URL, an SQL query) into documents."""
+
+    #: Registry name, e.g. ``files``.
+    name: ClassVar[str]
+    #: What targets look like, for "no connector" messages, e.g. ``a file or folder path``.
+    targets: ClassVar[str]
+
+    @abstractmethod
+    def accepts(self, target: str) -> bool:
+        """True when this connector reads ``target`` (a cheap check on its form)."""
+
+    @abstractmethod
+    def run(self, target: str) -> Iterator[Document | SourceError]:
+        """One item per document read or source failed; a failure never stops the rest."""
+
+
+class ConnectorFactory(Protocol):
+    """Builds a connector; connector classes whose ``__init__`` takes this keyword qualify."""
+
+    def __call__(self, *, max_file_bytes: int) -> Connector: ...
+
+
+connectors: Registry[ConnectorFactory] = Registry("connector")
+
+
+def _register_builtins() -> None:
+    """Import the built-in connector modules, which register themselves."""
+    from aulac_rag.connectors import files, sql, url  # noqa: F401
+
+
+def build_connectors(*, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[Connector]:
+    """One instance of every registered connector (aliases once), in name order."""
+    if max_file_bytes <= 0:
+        raise ValueError(f"max_file_bytes must be positive, got {max_file_bytes!r}")
+    _register_builtins()
+    built: list[Connector] = []
+    seen: set[int] = set()
+    for name in connectors.names():
+        factory = connectors.get(name)
+        if id(factory) not in seen:
+            seen.add(id(factory))
+            built.append(factory(max_file_bytes=max_file_bytes))
+    return built
+
+
+def pick_connector(target: str, available: Iterable[Connector]) -> Connector | None:
+    """The first connector that accepts ``target``, or None."""
+    return next((c for c in available if c.accepts(target)), None)
+
+
+def _unknown_target(target: str, available: list[Connector]) -> SourceError:
+    forms = "; ".join(c.targets for c in available)
+    return SourceError(target, f"no connector reads {target!r}; give one of: {forms}")
+
+
+def iter_sources(
+    targets: Iterable[str], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> Iterator[Document | SourceError]:
+    """Read every target in turn, yielding documents and failures as they come.
+
+    A second document with a ``doc_id`` already seen is reported as a SourceError
+    (it would otherwise silently replace the first in the index).
+    """
+    available = build_connectors(max_file_bytes=max_file_bytes)
+    first_source: dict[str, str] = {}
+    for target in targets:
+        connector = pick_connector(target, available)
+        if connector is None:
+            yield _unknown_target(target, available)
+            continue
+        try:
+            for item in connector.run(target):
+                if isinstance(item, Document):
+                    earlier = first_source.get(item.doc_id)
+                    if earlier is not None:
+                        yield SourceError(
+                            item.source,
+                            f"duplicate doc_id {item.doc_id!r} (already read from {earlier}); "
+                            "rename one of them or ingest them into different sandboxes",
+                        )
+                        continue
+                    first_source[item.doc_id] = item.source
+                yield item
+        except ConnectorError as exc:
+            yield SourceError(exc.source or target, str(exc))
+
+
+def load_sources(
+    targets: list[str], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> tuple[list[Document], list[SourceError]]:
+    """Read every target (file, folder, URL, ``sql+…`` query) into documents and errors.
+
+    Each target goes to the first connector, in registry-name order, that accepts
+    it; a target none accepts is a SourceError listing the forms they take.
+    """
+    documents: list[Document] = []
+    errors: list[SourceError] = []
+    for item in iter_sources(targets, max_file_bytes=max_file_bytes):
+        if isinstance(item, Document):
+            documents.append(item)
+        else:
+            errors.append(item)
+    return documents, errors
