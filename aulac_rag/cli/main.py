@@ -50,7 +50,9 @@ _register_commands()
 def main() -> None:
     """Entry point: run the app, turning AulacError into a one-line message."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # typer.Exit is returned as its code in this mode
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except AulacError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)

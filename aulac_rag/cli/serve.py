@@ -1,0 +1,68 @@
+"""``aulac serve [--host 127.0.0.1 --port 8000]``: the HTTP API with uvicorn."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve(
+        host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (0.0.0.0 for all)."),
+        port: int = typer.Option(8000, "--port", min=1, max=65535),
+        workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (rate limits are per process)."),
+        open_mode: bool = typer.Option(
+            False, "--open", help="No API keys needed (local demos only; = AULAC_API_OPEN=1)."
+        ),
+        rate_per_minute: float | None = typer.Option(None, "--rate-per-minute", min=0, help="Per-key rate (0: off)."),
+        burst: int | None = typer.Option(None, "--burst", min=1, help="Per-key burst size."),
+        max_upload_mb: float | None = typer.Option(None, "--max-upload-mb", min=1, help="Upload size limit."),
+        log_level: str = typer.Option("info", "--log-level"),
+    ) -> None:
+        """Serve /v1/sandboxes, /v1/chat/completions and the OpenAPI docs at /docs."""
+        import uvicorn
+
+        # Settings travel by environment so that every worker process reads the same ones.
+        if open_mode:
+            os.environ["AULAC_API_OPEN"] = "1"
+        for env, value in (
+            ("AULAC_API_RATE_PER_MINUTE", rate_per_minute),
+            ("AULAC_API_RATE_BURST", burst),
+            ("AULAC_API_MAX_UPLOAD_MB", max_upload_mb),
+        ):
+            if value is not None:
+                os.environ[env] = str(value)
+        _one_native_thread_per_request()
+        from aulac_rag.home import resolve_home
+        from aulac_rag.server.settings import ServerSettings
+
+        ServerSettings.from_env()  # fail here, in one line, on a bad setting
+        os.environ["AULAC_HOME"] = str(resolve_home())
+        mode = "OPEN (no keys)" if os.environ.get("AULAC_API_OPEN") == "1" else "API keys required"
+        typer.echo(f"aulac API on http://{host}:{port} (docs: /docs) — {mode}", err=True)
+        uvicorn.run(
+            "aulac_rag.server.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+        )
+
+
+def _one_native_thread_per_request() -> None:
+    """Requests are the parallelism: BLAS thread pools per request oversubscribe the CPUs.
+
+    Measured on 2 cores under load: a query embedding took 175 ms with OpenBLAS's own
+    threads and 35 ms with one. Env vars reach worker processes; threadpoolctl (when
+    installed) limits the pools numpy already loaded in this process.
+    """
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(int(os.environ["OPENBLAS_NUM_THREADS"]))

@@ -1,0 +1,95 @@
+"""Prompts: the sandbox's Vietnamese system prompt plus numbered context chunks [1]..[n]."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from aulac_rag.errors import ConfigError
+from aulac_rag.generation.base import Context, Prompt
+from aulac_rag.retrieval.types import Hit
+
+#: The exact answer when retrieval finds nothing relevant; nothing is generated.
+NOT_FOUND_ANSWER = "Không tìm thấy thông tin này trong tài liệu của sandbox"
+
+DEFAULT_SYSTEM_PROMPT = (
+    "Bạn là trợ lý trả lời câu hỏi bằng tiếng Việt, chỉ dựa trên các đoạn tài liệu được cung cấp.\n"
+    "- Chỉ dùng thông tin trong các đoạn [1]..[n] bên dưới; không suy đoán, không dùng kiến thức ngoài.\n"
+    "- Sau mỗi câu có thông tin từ tài liệu, ghi số đoạn nguồn trong ngoặc vuông, ví dụ [1] hoặc [2][3].\n"
+    "- Chỉ trích dẫn các số đoạn đã được cung cấp.\n"
+    f'- Nếu tài liệu không có câu trả lời, trả lời đúng câu: "{NOT_FOUND_ANSWER}".\n'
+    "- Trả lời ngắn gọn, rõ ràng."
+)
+
+Turn = tuple[str, str]  # (question, answer)
+
+
+def load_system_prompt(path: Path | None) -> str:
+    """The sandbox's prompt file, or the built-in Vietnamese prompt when there is none."""
+    if path is None or not path.exists():
+        return DEFAULT_SYSTEM_PROMPT
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the system prompt: {exc}") from exc
+    return text or DEFAULT_SYSTEM_PROMPT
+
+
+def contexts_from_hits(hits: Sequence[Hit]) -> tuple[Context, ...]:
+    """Number the hits [1]..[n] in rank order."""
+    return tuple(
+        Context(n=i, doc_id=h.doc_id, chunk_id=h.chunk_id, title=h.title, text=h.text, score=h.score)
+        for i, h in enumerate(hits, start=1)
+    )
+
+
+def format_contexts(contexts: Sequence[Context]) -> str:
+    """``[1] Title\\ntext`` blocks separated by blank lines."""
+    blocks = []
+    for c in contexts:
+        title = c.title.strip() or c.doc_id
+        blocks.append(f"[{c.n}] {title}\n{c.text.strip()}")
+    return "\n\n".join(blocks)
+
+
+class PromptBuilder:
+    """Builds the chat prompt: system prompt, the last turns, then context + question.
+
+    ``max_history_turns`` earlier (question, answer) turns are kept so the model sees
+    the conversation; retrieval uses the standalone question instead.
+    """
+
+    def __init__(
+        self,
+        system_prompt: str = DEFAULT_SYSTEM_PROMPT,
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        max_history_turns: int = 3,
+    ) -> None:
+        if not system_prompt.strip():
+            raise ConfigError("system prompt is empty")
+        if max_history_turns < 0:
+            raise ConfigError(f"max_history_turns must be >= 0, got {max_history_turns!r}")
+        self.system_prompt = system_prompt
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.max_history_turns = max_history_turns
+
+    def run(self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = (), focus: str = "") -> Prompt:
+        contexts = contexts_from_hits(hits)
+        messages: list[dict[str, str]] = [{"role": "system", "content": self.system_prompt}]
+        turns = list(history)[-self.max_history_turns :] if self.max_history_turns else []
+        for past_question, past_answer in turns:
+            messages.append({"role": "user", "content": past_question})
+            messages.append({"role": "assistant", "content": past_answer})
+        user = f"Tài liệu:\n\n{format_contexts(contexts)}\n\nCâu hỏi: {question}\n\nTrả lời (có trích dẫn [n]):"
+        messages.append({"role": "user", "content": user})
+        return Prompt(
+            messages=tuple(messages),
+            question=question,
+            contexts=contexts,
+            focus=focus if focus != question else "",
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+        )

@@ -1,0 +1,207 @@
+"""The answer pipeline's components, one job and one ``run()`` each.
+
+InputGuardStep → (QuestionRewriter) → RetrieveStep → RelevanceGate → PromptBuilder →
+GenerateStep → OutputCheckStep → AuditStep. Each takes its settings in ``__init__``
+(validated, cheap) and its inputs in ``run()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aulac_rag.audit import AuditEntry, AuditLog
+from aulac_rag.errors import ConfigError, GenerationError
+from aulac_rag.generation import (
+    NOT_FOUND_ANSWER,
+    Context,
+    Generator,
+    Prompt,
+    check_citations,
+)
+from aulac_rag.generation.lexical import best_sentence, relevance, split_sentences
+from aulac_rag.guardrails.types import Guard, OutputVerdict, Verdict
+from aulac_rag.pipeline.types import Answer, Caller, Citation, GuardrailNote
+from aulac_rag.retrieval.types import Hit, RetrievalResult
+
+_QUOTE_CHARS = 300
+
+
+class Retriever(Protocol):
+    """``Sandbox.retrieve``'s shape: any callable with it can feed the pipeline."""
+
+    def __call__(self, query: str, k: int | None = None, filters: dict[str, Any] | None = None) -> RetrievalResult: ...
+
+
+class InputGuardStep:
+    """Runs the input rails on the question."""
+
+    def __init__(self, guard: Guard) -> None:
+        self.guard = guard
+
+    def run(self, question: str) -> Verdict:
+        return self.guard.check_input(question)
+
+
+class RetrieveStep:
+    """Retrieves chunks for the (standalone) question; ``k`` None means the sandbox's default."""
+
+    def __init__(self, retrieve: Retriever, k: int | None = None) -> None:
+        if not callable(retrieve):
+            raise ConfigError(f"retrieve must be callable, got {retrieve!r}")
+        if k is not None and k < 1:
+            raise ConfigError(f"k must be >= 1, got {k!r}")
+        self.retrieve = retrieve
+        self.k = k
+
+    def run(self, query: str, k: int | None = None, filters: dict[str, Any] | None = None) -> RetrievalResult:
+        return self.retrieve(query, k=k if k is not None else self.k, filters=filters)
+
+
+class RelevanceGate:
+    """Keeps the hits only when something relevant was found, else returns none.
+
+    Two tests: the best retrieval score must reach ``min_relevance`` (a fusion-specific
+    scale; 0 disables it), and the best hit must contain at least ``min_lexical`` of the
+    question's syllable pairs (:func:`~aulac_rag.generation.lexical.relevance`), which
+    works whatever the fusion.
+    """
+
+    def __init__(self, min_relevance: float = 0.0, min_lexical: float = 0.0) -> None:
+        if not 0 <= min_lexical <= 1:
+            raise ConfigError(f"min_lexical_relevance must be in [0, 1], got {min_lexical!r}")
+        self.min_relevance = float(min_relevance)
+        self.min_lexical = float(min_lexical)
+
+    def run(self, question: str, result: RetrievalResult) -> list[Hit]:
+        if not result.hits or result.hits[0].score < self.min_relevance:
+            return []
+        if self.min_lexical > 0:
+            best = max(relevance(question, f"{h.title}\n{h.text}") for h in result.hits)
+            if best < self.min_lexical:
+                return []
+        return list(result.hits)
+
+
+@dataclass
+class Generation:
+    """A running generation: its text chunks, and which backend produced them (after any fallback)."""
+
+    chunks: Iterator[str]
+    generator: Generator
+    notes: list[GuardrailNote] = field(default_factory=list)
+
+
+FALLBACK_MESSAGE = (
+    "Không kết nối được mô hình ngôn ngữ; câu trả lời dưới đây được trích nguyên văn từ tài liệu (chế độ trích xuất)."
+)
+
+
+class GenerateStep:
+    """Streams the answer from ``generator``; on failure before the first chunk uses ``fallback``.
+
+    Without a fallback the :class:`GenerationError` propagates. With one, the switch is
+    announced as a ``llm_fallback`` note: never silent.
+    """
+
+    def __init__(self, generator: Generator, fallback: Generator | None = None) -> None:
+        self.generator = generator
+        self.fallback = fallback if fallback is not None and fallback is not generator else None
+
+    def run(self, prompt: Prompt) -> Generation:
+        stream = iter(self.generator.stream(prompt))
+        try:
+            first = next(stream, None)
+        except GenerationError as exc:
+            if self.fallback is None:
+                raise
+            note = GuardrailNote("llm_fallback", "notice", f"{FALLBACK_MESSAGE} ({exc})")
+            return Generation(iter(self.fallback.stream(prompt)), self.fallback, [note])
+        chunks = stream if first is None else _prepend(first, stream)
+        return Generation(chunks, self.generator)
+
+
+def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+@dataclass(frozen=True)
+class OutputCheck:
+    """The final answer text, its citations, the notes raised, and whether a rail refused it."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    notes: tuple[GuardrailNote, ...]
+    refused: bool = False
+
+
+class OutputCheckStep:
+    """Validates citations (invented ``[n]`` removed and flagged), runs the output rails, builds quotes."""
+
+    def __init__(self, guard: Guard) -> None:
+        self.guard = guard
+
+    def run(self, text: str, contexts: Sequence[Context]) -> OutputCheck:
+        notes: list[GuardrailNote] = []
+        checked = check_citations(text.strip(), len(contexts))
+        if checked.invalid:
+            numbers = ", ".join(f"[{n}]" for n in checked.invalid)
+            notes.append(
+                GuardrailNote(
+                    "invalid_citation", "flag", f"Đã xoá trích dẫn không có trong tài liệu được cung cấp: {numbers}"
+                )
+            )
+        verdict: OutputVerdict = self.guard.check_output(checked.text, [c.text for c in contexts])
+        notes += [GuardrailNote(r.id, r.action, r.message) for r in verdict.rules]
+        refused = any(r.action in ("block", "escalate") for r in verdict.rules)
+        final = check_citations(verdict.text, len(contexts)) if verdict.text != checked.text else checked
+        answer = final.text
+        if answer.startswith(NOT_FOUND_ANSWER) and not final.cited:
+            answer = NOT_FOUND_ANSWER
+            notes.append(GuardrailNote("no_context", "notice", NOT_FOUND_ANSWER))
+        by_n = {c.n: c for c in contexts}
+        citations = tuple(_citation(by_n[n], answer) for n in sorted(final.cited))
+        return OutputCheck(text=answer, citations=citations, notes=tuple(notes), refused=refused)
+
+
+def _citation(context: Context, answer: str) -> Citation:
+    """Cite ``context``: its sentence that best matches the answer sentences citing it."""
+    marker = f"[{context.n}]"
+    claims = " ".join(s for s in split_sentences(answer) if marker in s) or answer
+    quote, _ = best_sentence(claims, context.text)
+    quote = quote or context.text.strip()
+    if len(quote) > _QUOTE_CHARS:
+        quote = quote[: _QUOTE_CHARS - 1].rstrip() + "…"
+    return Citation(n=context.n, doc_id=context.doc_id, chunk_id=context.chunk_id, title=context.title, quote=quote)
+
+
+class AuditStep:
+    """Writes one audit row per answered or refused question (question PII-masked by the guard)."""
+
+    def __init__(self, log: AuditLog | None, guard: Guard, *, sandbox: str, config_hash: str) -> None:
+        self.log = log
+        self.guard = guard
+        self.sandbox = sandbox
+        self.config_hash = config_hash
+
+    def run(self, answer: Answer, caller: Caller, latency_ms: float) -> dict[str, Any] | None:
+        if self.log is None:
+            return None
+        entry = AuditEntry(
+            sandbox=self.sandbox,
+            key_id=caller.key_id,
+            role=caller.role,
+            question=self.guard.mask_pii(answer.question),
+            retrieved=[r.to_dict() for r in answer.retrieved],
+            guardrails=[g.to_dict() for g in answer.guardrails],
+            answer=answer.answer,
+            refused=answer.refused,
+            mode=answer.mode,
+            backend=answer.backend,
+            model=answer.model,
+            config_hash=self.config_hash,
+            latency_ms=latency_ms,
+        )
+        return self.log.append(entry)

@@ -1,0 +1,67 @@
+"""Building a sandbox's answer pipeline: its generation config, prompt file, guard and audit log.
+
+The one place that falls back to :class:`PassThroughGuard` while the guardrail engine
+(``aulac_rag.guardrails.load_guard``) is not installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+from aulac_rag.audit import AuditLog
+from aulac_rag.config import SandboxConfig
+from aulac_rag.generation import load_system_prompt
+from aulac_rag.guardrails.types import Guard, PassThroughGuard
+from aulac_rag.pipeline.components import Retriever
+from aulac_rag.pipeline.pipeline import AnswerPipeline
+from aulac_rag.retrieval.types import RetrievalResult
+
+
+class SandboxLike(Protocol):
+    """What the pipeline needs from :class:`aulac_rag.sandbox.Sandbox`."""
+
+    name: str
+    config: SandboxConfig
+    folder: Path
+    home: Path
+
+    def retrieve(self, query: str, k: int | None = None, filters: dict[str, Any] | None = None) -> RetrievalResult: ...
+
+
+def config_hash(config: SandboxConfig) -> str:
+    """sha256 of the sandbox config as canonical JSON: which settings produced an answer."""
+    text = json.dumps(config.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_sandbox_guard(sandbox: SandboxLike) -> Guard:
+    """The sandbox's guard from the guardrail engine, or a pass-through guard until it exists."""
+    try:
+        from aulac_rag.guardrails import load_guard  # type: ignore[attr-defined]
+    except ImportError:
+        return PassThroughGuard()
+    return load_guard(sandbox)
+
+
+def build_pipeline(
+    sandbox: SandboxLike, *, audit: AuditLog | None | bool = True, retrieve: Retriever | None = None
+) -> AnswerPipeline:
+    """The answer pipeline of ``sandbox``; ``audit=True`` logs to ``sandbox.home/audit.sqlite``.
+
+    ``retrieve`` replaces ``sandbox.retrieve`` (e.g. wrapped in a lock by the server).
+    """
+    generation = sandbox.config.generation
+    prompt_path = sandbox.folder / generation.prompt_file
+    log = AuditLog.for_home(sandbox.home) if audit is True else (audit or None)
+    return AnswerPipeline.from_config(
+        generation,
+        retrieve or sandbox.retrieve,
+        system_prompt=load_system_prompt(prompt_path),
+        guard=load_sandbox_guard(sandbox),
+        audit=log,
+        sandbox=sandbox.name,
+        config_hash=config_hash(sandbox.config),
+    )

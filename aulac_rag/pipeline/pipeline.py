@@ -1,0 +1,290 @@
+"""The answer pipeline: input guard → retrieve → prompt → generate (stream) → output check → audit.
+
+``pipeline.run(question)`` returns an :class:`~aulac_rag.pipeline.types.Answer`;
+``pipeline.stream(question)`` returns an :class:`AnswerStream` whose iteration yields
+the answer's text as it is generated (invented citations already filtered) and whose
+``answer()`` gives the final Answer — the CLI, the SSE endpoints and the UI consume it.
+Each stage's time is recorded in ``Answer.timings_ms``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from aulac_rag.audit import AuditLog
+from aulac_rag.config import GenerationConfig
+from aulac_rag.generation import (
+    NOT_FOUND_ANSWER,
+    CitationStreamFilter,
+    ExtractiveGenerator,
+    Generator,
+    PromptBuilder,
+    QuestionRewriter,
+    Turn,
+    load_generator,
+)
+from aulac_rag.generation.base import Prompt
+from aulac_rag.guardrails.types import Guard, PassThroughGuard
+from aulac_rag.pipeline.components import (
+    AuditStep,
+    GenerateStep,
+    InputGuardStep,
+    OutputCheckStep,
+    RelevanceGate,
+    Retriever,
+    RetrieveStep,
+)
+from aulac_rag.pipeline.types import Answer, Caller, GuardrailNote, RetrievedRef
+
+#: The reply when an input rail blocks without a message of its own.
+DEFAULT_REFUSAL = "Xin lỗi, tôi không thể trả lời câu hỏi này trong phạm vi của sandbox."
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)
+
+
+class AnswerStream:
+    """One answer in progress: iterate for text deltas, then ``answer()`` for the result.
+
+    Pre-generation stages have already run; iteration drives generation, and the
+    output check and audit run once the text is complete. Iterating again replays.
+    """
+
+    def __init__(self, pipeline: AnswerPipeline, state: dict[str, Any]) -> None:
+        self._pipeline = pipeline
+        self._state = state
+        self._deltas: list[str] = []
+        self._answer: Answer | None = state.get("answer")
+
+    def __iter__(self) -> Iterator[str]:
+        if self._answer is not None and not self._deltas:
+            yield self._answer.answer
+            return
+        yield from list(self._deltas)
+        if self._answer is not None:
+            return
+        generation = self._state["generation"]
+        filt = CitationStreamFilter(len(self._state["prompt"].contexts))
+        raw: list[str] = []
+        start = time.perf_counter()
+        for chunk in generation.chunks:
+            raw.append(chunk)
+            delta = filt.feed(chunk)
+            if delta:
+                self._deltas.append(delta)
+                yield delta
+        tail = filt.flush()
+        if tail:
+            self._deltas.append(tail)
+            yield tail
+        self._state["timings"]["generate"] = _ms(start)
+        self._answer = self._pipeline._finish(self._state, "".join(raw))
+
+    def answer(self) -> Answer:
+        """The final Answer (finishes generation first if needed)."""
+        if self._answer is None:
+            for _ in self:
+                pass
+        assert self._answer is not None
+        return self._answer
+
+    @property
+    def mode(self) -> str:
+        return self._state["generator"].mode
+
+
+class AnswerPipeline:
+    """Answers questions about one sandbox with cited text; see the module docstring."""
+
+    def __init__(
+        self,
+        retrieve: Retriever,
+        generator: Generator | None = None,
+        *,
+        guard: Guard | None = None,
+        prompt_builder: PromptBuilder | None = None,
+        fallback: Generator | None = None,
+        rewriter: QuestionRewriter | None = None,
+        min_relevance: float = 0.0,
+        min_lexical_relevance: float = 0.0,
+        k: int | None = None,
+        audit: AuditLog | None = None,
+        sandbox: str = "",
+        config_hash: str = "",
+    ) -> None:
+        self.generator = generator or ExtractiveGenerator()
+        self.guard = guard or PassThroughGuard()
+        self.input_guard = InputGuardStep(self.guard)
+        self.rewriter = rewriter or QuestionRewriter(None)
+        self.retriever = RetrieveStep(retrieve, k)
+        self.gate = RelevanceGate(min_relevance, min_lexical_relevance)
+        self.prompt_builder = prompt_builder or PromptBuilder()
+        self.generate = GenerateStep(self.generator, fallback)
+        self.output_check = OutputCheckStep(self.guard)
+        self.audit = AuditStep(audit, self.guard, sandbox=sandbox, config_hash=config_hash)
+        self.sandbox = sandbox
+
+    @classmethod
+    def from_config(
+        cls,
+        config: GenerationConfig,
+        retrieve: Retriever,
+        *,
+        system_prompt: str | None = None,
+        guard: Guard | None = None,
+        audit: AuditLog | None = None,
+        sandbox: str = "",
+        config_hash: str = "",
+        k: int | None = None,
+    ) -> AnswerPipeline:
+        """A pipeline as ``sandbox.yaml``'s ``generation:`` section describes it."""
+        generator = load_generator(config)
+        fallback = None
+        if config.fallback == "extractive" and generator.mode != "extractive":
+            fallback = ExtractiveGenerator(max_sentences=config.extractive_sentences)
+        builder_args: dict[str, Any] = {
+            "temperature": config.temperature,
+            "max_tokens": config.max_tokens,
+            "max_history_turns": config.max_history_turns,
+        }
+        builder = PromptBuilder(system_prompt, **builder_args) if system_prompt else PromptBuilder(**builder_args)
+        rewriter = QuestionRewriter(generator if config.rewrite_followups else None)
+        return cls(
+            retrieve,
+            generator,
+            guard=guard,
+            prompt_builder=builder,
+            fallback=fallback,
+            rewriter=rewriter,
+            min_relevance=config.min_relevance,
+            min_lexical_relevance=config.min_lexical_relevance,
+            k=k,
+            audit=audit,
+            sandbox=sandbox,
+            config_hash=config_hash,
+        )
+
+    def run(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        k: int | None = None,
+        filters: dict[str, Any] | None = None,
+        caller: Caller | None = None,
+    ) -> Answer:
+        """Answer ``question`` (follow-up of ``history``) in one go."""
+        return self.stream(question, history, k=k, filters=filters, caller=caller).answer()
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        k: int | None = None,
+        filters: dict[str, Any] | None = None,
+        caller: Caller | None = None,
+    ) -> AnswerStream:
+        """Run the stages up to the first generated chunk; iterate the result for the rest.
+
+        A GenerationError without fallback is raised here, before any text is sent.
+        """
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        state: dict[str, Any] = {
+            "question": question,
+            "caller": caller or Caller(),
+            "timings": timings,
+            "started": started,
+            "notes": [],
+            "generator": self.generator,
+            "retrieved": (),
+            "standalone": question,
+        }
+
+        t = time.perf_counter()
+        verdict = self.input_guard.run(question)
+        timings["input_guard"] = _ms(t)
+        state["notes"] = [GuardrailNote(r.id, r.action, r.message) for r in verdict.rules]
+        if verdict.stops:
+            state["answer"] = self._finish_fixed(state, verdict.message or DEFAULT_REFUSAL, refused=True)
+            return AnswerStream(self, state)
+        safe_question = verdict.redacted if verdict.action == "redact" else question
+
+        t = time.perf_counter()
+        rewrite = self.rewriter.run(safe_question, history)
+        timings["rewrite"] = _ms(t)
+        state["standalone"] = rewrite.question
+        if rewrite.method == "concat_fallback":
+            state["notes"].append(
+                GuardrailNote(
+                    "rewrite_fallback",
+                    "notice",
+                    "Không viết lại được câu hỏi nối tiếp bằng LLM; đã ghép với câu hỏi trước.",
+                )
+            )
+
+        t = time.perf_counter()
+        result = self.retriever.run(rewrite.question, k=k, filters=filters)
+        timings["retrieve"] = _ms(t)
+        state["retrieved"] = tuple(RetrievedRef(h.doc_id, h.chunk_id, h.score) for h in result.hits)
+        hits = self.gate.run(rewrite.question, result)
+        if not hits:
+            state["notes"].append(GuardrailNote("no_context", "notice", NOT_FOUND_ANSWER))
+            state["answer"] = self._finish_fixed(state, NOT_FOUND_ANSWER, refused=False)
+            return AnswerStream(self, state)
+
+        t = time.perf_counter()
+        prompt: Prompt = self.prompt_builder.run(rewrite.question, hits, history, focus=safe_question)
+        timings["prompt"] = _ms(t)
+        state["prompt"] = prompt
+
+        t = time.perf_counter()
+        generation = self.generate.run(prompt)
+        timings["first_chunk"] = _ms(t)
+        state["generation"] = generation
+        state["generator"] = generation.generator
+        state["notes"] += generation.notes
+        return AnswerStream(self, state)
+
+    def _finish_fixed(self, state: dict[str, Any], text: str, *, refused: bool) -> Answer:
+        """An answer that needed no generation (refusal, nothing relevant found)."""
+        return self._record(state, text, (), refused=refused)
+
+    def _finish(self, state: dict[str, Any], raw_text: str) -> Answer:
+        t = time.perf_counter()
+        checked = self.output_check.run(raw_text, state["prompt"].contexts)
+        state["timings"]["output_check"] = _ms(t)
+        notes = [n for n in checked.notes if not (n.rule == "no_context" and _has_rule(state["notes"], "no_context"))]
+        state["notes"] += notes
+        return self._record(state, checked.text, checked.citations, refused=checked.refused)
+
+    def _record(self, state: dict[str, Any], text: str, citations: tuple, *, refused: bool) -> Answer:
+        generator: Generator = state["generator"]
+        timings = state["timings"]
+        answer = Answer(
+            answer=text,
+            citations=citations,
+            guardrails=tuple(state["notes"]),
+            mode=generator.mode,
+            refused=refused,
+            timings_ms=timings,
+            backend=generator.name,
+            model=generator.model,
+            question=state["question"],
+            standalone_question=state["standalone"],
+            retrieved=state["retrieved"],
+            sandbox=self.sandbox,
+        )
+        t = time.perf_counter()
+        self.audit.run(answer, state["caller"], latency_ms=(time.perf_counter() - state["started"]) * 1000)
+        timings["audit"] = _ms(t)
+        timings["total"] = _ms(state["started"])
+        return answer
+
+
+def _has_rule(notes: list[GuardrailNote], rule: str) -> bool:
+    return any(n.rule == rule for n in notes)

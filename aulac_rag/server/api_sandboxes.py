@@ -1,0 +1,123 @@
+"""``/v1/sandboxes``: list, ask (JSON or SSE), upload documents, read the audit log."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse, StreamingResponse
+
+from aulac_rag.audit import write_rows
+from aulac_rag.errors import AulacError
+from aulac_rag.server.auth import authorize
+from aulac_rag.server.deps import CatalogDep, KeyDep
+from aulac_rag.server.errors import error_body, status_for
+from aulac_rag.server.schemas import AnswerOut, AskRequest, IngestOut
+from aulac_rag.server.sse import SSE_HEADERS, sse_event
+
+router = APIRouter(prefix="/v1/sandboxes", tags=["sandboxes"])
+
+_SAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
+
+
+@router.get("", summary="Sandboxes this key can use")
+def list_sandboxes(key: KeyDep, cat: CatalogDep) -> list[dict[str, Any]]:
+    authorize(key, "list")
+    return [s for s in cat.list() if key.can("list", s["name"])]
+
+
+@router.post(
+    "/{name}/ask",
+    response_model=AnswerOut,
+    summary="Answer a question with citations (JSON, or SSE when stream=true)",
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+def ask(name: str, body: AskRequest, key: KeyDep, cat: CatalogDep) -> Any:
+    caller = authorize(key, "ask", name)
+    pipeline = cat.pipeline(name)
+    history = [(t.question, t.answer) for t in body.history]
+    stream = pipeline.stream(body.question, history, k=body.k, filters=body.filters, caller=caller)
+    if not body.stream:
+        return stream.answer().to_dict()
+
+    def events() -> Iterator[str]:
+        try:
+            for delta in stream:
+                yield sse_event({"text": delta}, "delta")
+            yield sse_event(stream.answer().to_dict(), "answer")
+        except AulacError as exc:
+            _, kind = status_for(exc)
+            yield sse_event(error_body(kind, str(exc)), "error")
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+@router.post("/{name}/documents", response_model=IngestOut, summary="Upload files and ingest them (admin)")
+async def upload_documents(
+    name: str,
+    files: Annotated[list[UploadFile], File(description="Documents (PDF, DOCX, HTML, TXT, MD, JSONL …)")],
+    key: KeyDep,
+    cat: CatalogDep,
+) -> dict[str, Any]:
+    authorize(key, "ingest", name)
+    folder = Path(tempfile.mkdtemp(prefix="aulac-upload-"))
+    errors: list[dict[str, str]] = []
+    saved: list[str] = []
+    try:
+        for upload in files:
+            original = upload.filename or ""
+            safe = _SAFE_NAME.sub("_", Path(original).name).strip(" .")
+            if not safe:
+                errors.append({"source": original, "error": "file name is empty or invalid"})
+                continue
+            target = folder / safe
+            stem, suffix, i = target.stem, target.suffix, 1
+            while target.exists():
+                target = folder / f"{stem}-{i}{suffix}"
+                i += 1
+            target.write_bytes(await upload.read())
+            saved.append(target.name)
+        summary: dict[str, Any] = {"documents": 0, "chunks": 0, "skipped": 0, "errors": [], "seconds": 0.0}
+        if saved:
+            summary = await run_in_threadpool(cat.ingest, name, folder)
+        prefix = str(folder) + "/"
+        summary["errors"] = [
+            {"source": str(item.get("source", "")).replace(prefix, ""), "error": str(item.get("error", ""))}
+            for item in summary.get("errors", [])
+        ] + errors
+        summary["files"] = saved
+        return summary
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@router.get("/{name}/audit", summary="The sandbox's audit log, newest first (regulator, admin)")
+def read_audit(
+    name: str,
+    key: KeyDep,
+    cat: CatalogDep,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 100,
+    format: Literal["json", "jsonl", "csv"] = "json",
+) -> Any:
+    authorize(key, "audit", name)
+    rows = cat.audit_log.rows(name, limit=limit, newest_first=True)
+    if format == "json":
+        return {"sandbox": name, "rows": rows}
+    import io
+
+    buffer = io.StringIO()
+    write_rows(list(reversed(rows)), buffer, format)
+    media = "application/x-ndjson" if format == "jsonl" else "text/csv"
+    return PlainTextResponse(buffer.getvalue(), media_type=media)
+
+
+@router.get("/{name}/audit/verify", summary="Check the sandbox's audit hash chain (regulator, admin)")
+def verify_audit(name: str, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
+    authorize(key, "audit", name)
+    return cat.audit_log.verify(name).to_dict()

@@ -1,0 +1,53 @@
+"""The FastAPI application: ``create_app()``; ``aulac serve`` runs it with uvicorn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from aulac_rag import __version__
+from aulac_rag.server import api_openai, api_sandboxes
+from aulac_rag.server.auth import Authenticator
+from aulac_rag.server.catalog import LocalCatalog, SandboxCatalog
+from aulac_rag.server.errors import install_error_handlers
+from aulac_rag.server.keys import KeyStore
+from aulac_rag.server.limits import BodySizeLimitMiddleware
+from aulac_rag.server.ratelimit import TokenBucketLimiter
+from aulac_rag.server.settings import ServerSettings
+
+DESCRIPTION = """Vietnamese sandbox RAG over HTTP.
+
+Send your API key as `Authorization: Bearer <key>` (create one with `aulac keys create --sandbox NAME --role ROLE`).
+Roles: **admin** ingests and does everything, **regulator** reads the audit log, **user** asks.
+`/v1/chat/completions` is OpenAI-compatible: use the sandbox name as `model`.
+"""
+
+
+def create_app(
+    settings: ServerSettings | None = None,
+    *,
+    catalog: SandboxCatalog | None = None,
+    keys: KeyStore | None = None,
+) -> FastAPI:
+    """The API app; defaults: settings from the environment, sandboxes and keys of AULAC_HOME."""
+    settings = settings or ServerSettings.from_env()
+    app = FastAPI(title="aulac-rag API", version=__version__, description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.catalog = catalog if catalog is not None else LocalCatalog()
+    app.state.keys = keys if keys is not None else KeyStore()
+    app.state.authenticator = Authenticator(
+        settings, app.state.keys, TokenBucketLimiter(settings.rate_per_minute, settings.burst)
+    )
+    install_error_handlers(app)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes
+    )
+
+    @app.get("/healthz", tags=["health"], summary="Liveness")
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "open_mode": settings.open_mode}
+
+    app.include_router(api_sandboxes.router)
+    app.include_router(api_openai.router)
+    return app

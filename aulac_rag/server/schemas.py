@@ -1,0 +1,78 @@
+"""Request and response bodies of the API (pydantic; they also make the OpenAPI docs)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TurnIn(BaseModel):
+    question: str = Field(max_length=8000)
+    answer: str = Field(max_length=20000)
+
+
+class AskRequest(BaseModel):
+    """``POST /v1/sandboxes/{name}/ask``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=4000, examples=["Mức đóng bảo hiểm y tế là bao nhiêu?"])
+    history: list[TurnIn] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
+    k: int | None = Field(None, ge=1, le=50, description="Chunks to retrieve (default: the sandbox's).")
+    filters: dict[str, Any] | None = None
+    stream: bool = Field(False, description="Server-sent events: 'delta' events, then one 'answer' event.")
+
+
+class CitationOut(BaseModel):
+    n: int
+    doc_id: str
+    chunk_id: str
+    title: str
+    quote: str
+
+
+class GuardrailOut(BaseModel):
+    rule: str
+    action: str
+    message: str | None = None
+
+
+class AnswerOut(BaseModel):
+    """The ``aulac ask --json`` shape plus timings, backend and model."""
+
+    answer: str
+    citations: list[CitationOut]
+    guardrails: list[GuardrailOut]
+    mode: Literal["llm", "extractive"]
+    refused: bool
+    timings_ms: dict[str, float]
+    backend: str
+    model: str
+    standalone_question: str | None = None
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+
+class ChatCompletionRequest(BaseModel):
+    """OpenAI ``/v1/chat/completions``; ``model`` is the sandbox name. Sampling fields are accepted and ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str
+    messages: list[ChatMessage] = Field(min_length=1, max_length=200)
+    stream: bool = False
+
+
+class IngestOut(BaseModel):
+    documents: int = 0
+    chunks: int = 0
+    skipped: int = 0
+    errors: list[dict[str, str]] = Field(default_factory=list)
+    seconds: float = 0.0
+    files: list[str] = Field(default_factory=list)

@@ -1,0 +1,56 @@
+"""Server settings, read from the environment (``aulac serve`` flags override them)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from aulac_rag.errors import ConfigError
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"${name} must be a number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Limits and access mode of the API server.
+
+    - ``open_mode``: no API key needed (``AULAC_API_OPEN=1``; local demos only).
+    - ``max_body_bytes`` / ``max_upload_bytes``: request size limits (413 beyond).
+    - ``rate_per_minute`` / ``burst``: each key's token bucket (429 when empty; 0 disables).
+    """
+
+    open_mode: bool = False
+    max_body_bytes: int = 1 << 20
+    max_upload_bytes: int = 50 << 20
+    rate_per_minute: float = 120.0
+    burst: int = 30
+
+    def __post_init__(self) -> None:
+        if self.max_body_bytes < 1024:
+            raise ConfigError(f"max_body_bytes must be >= 1024, got {self.max_body_bytes!r}")
+        if self.max_upload_bytes < self.max_body_bytes:
+            raise ConfigError(f"max_upload_bytes must be >= max_body_bytes, got {self.max_upload_bytes!r}")
+        if self.rate_per_minute < 0 or self.burst < 1:
+            raise ConfigError(
+                f"rate limit needs rate_per_minute >= 0 and burst >= 1, got {self.rate_per_minute!r}/{self.burst!r}"
+            )
+
+    @classmethod
+    def from_env(cls) -> ServerSettings:
+        """``AULAC_API_OPEN``, ``AULAC_API_MAX_BODY_BYTES``, ``AULAC_API_MAX_UPLOAD_MB``,
+        ``AULAC_API_RATE_PER_MINUTE``, ``AULAC_API_RATE_BURST``."""
+        return cls(
+            open_mode=os.environ.get("AULAC_API_OPEN", "").strip().lower() in ("1", "true", "yes"),
+            max_body_bytes=int(_env_number("AULAC_API_MAX_BODY_BYTES", cls.max_body_bytes)),
+            max_upload_bytes=int(_env_number("AULAC_API_MAX_UPLOAD_MB", cls.max_upload_bytes / (1 << 20)) * (1 << 20)),
+            rate_per_minute=_env_number("AULAC_API_RATE_PER_MINUTE", cls.rate_per_minute),
+            burst=int(_env_number("AULAC_API_RATE_BURST", cls.burst)),
+        )
