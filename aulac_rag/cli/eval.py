@@ -1,0 +1,98 @@
+"""``aulac eval SANDBOX`` and ``aulac eval --compare RUN_A RUN_B``: evaluation runs and their reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from aulac_rag.cli.output import emit_json
+from aulac_rag.errors import ConfigError
+
+
+def _stderr(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def render_summary(summary: dict, checks: list) -> str:
+    """The human-readable result: one line per metric, then the verdict and report path."""
+    width = max((len(c.name) for c in checks), default=10)
+    lines = []
+    for c in checks:
+        value = "—" if c.value is None else f"{c.value:.4f}"
+        sign = "<=" if c.lower_is_better else ">="
+        lines.append(f"{c.name.ljust(width)}  {value:>7}  ({sign} {c.threshold:g})  {'ok' if c.passed else 'FAIL'}")
+    lines.append("")
+    lines.append(("PASSED" if summary["passed"] else "FAILED") + f": {summary['sandbox']}")
+    lines.append(f"report: {summary['report']}")
+    return "\n".join(lines)
+
+
+def _compare(paths: tuple[str, str], as_json: bool) -> None:
+    from aulac_rag.evaluation import compare_runs, load_run, run_file
+
+    a_path, b_path = (str(run_file(p).parent) for p in paths)
+    comparison = compare_runs(load_run(paths[0]), load_run(paths[1]), a_path, b_path)
+    if as_json:
+        emit_json(comparison.to_dict())
+    else:
+        typer.echo(comparison.render_text())
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("eval")
+    def eval_command(
+        sandbox: str | None = typer.Argument(None, help="Sandbox name, e.g. healthcare."),
+        out: Path | None = typer.Option(
+            None, "--out", help="Run folder (default: AULAC_HOME/reports/SANDBOX/TIMESTAMP)."
+        ),
+        k: int | None = typer.Option(
+            None, "--k", min=1, max=200, help="Chunks retrieved per question (default: evaluation.k)."
+        ),
+        limit: int | None = typer.Option(None, "--limit", min=1, help="Evaluate only the first N items."),
+        judge: bool | None = typer.Option(
+            None, "--judge/--no-judge", help="ragas LLM-judge metrics (default: when the sandbox has an LLM)."
+        ),
+        redteam: bool = typer.Option(True, "--redteam/--no-redteam", help="Include the red-team suite's numbers."),
+        strict: bool = typer.Option(False, "--strict", help="Exit with status 2 when a metric is below its threshold."),
+        compare: tuple[str, str] | None = typer.Option(
+            None, "--compare", help="Compare two runs (folders or report.json): --compare RUN_A RUN_B."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout (CONTRACTS shape)."),
+    ) -> None:
+        """Evaluate SANDBOX on its eval set and write report.md, report.html and report.json."""
+        if compare:
+            if sandbox:
+                raise ConfigError("--compare takes two runs and no SANDBOX: aulac eval --compare RUN_A RUN_B")
+            _compare(compare, as_json)
+            return
+        if not sandbox:
+            raise ConfigError("missing SANDBOX: aulac eval SANDBOX [--json], or aulac eval --compare RUN_A RUN_B")
+        from aulac_rag.evaluation import EvaluationRunner, new_run_dir
+        from aulac_rag.report import write_eval_report
+        from aulac_rag.sandbox import Sandbox
+
+        box = Sandbox(sandbox)
+        try:
+            run = EvaluationRunner(box, k=k, limit=limit, judge=judge, redteam=redteam, log=_stderr).run()
+            folder = out if out is not None else new_run_dir(box.home, box.name)
+            paths = write_eval_report(run, folder)
+        finally:
+            box.close()
+        summary = {
+            **run.summary(),
+            "report": str(paths["md"]),
+            "html": str(paths["html"]),
+            "json": str(paths["json"]),
+            "run_dir": str(folder),
+            "k": run.k,
+            "items": len(run.items),
+            "modes": run.settings.get("modes", {}),
+            "skipped": run.skipped,
+        }
+        if as_json:
+            emit_json(summary)
+        else:
+            typer.echo(render_summary(summary, run.checks))
+        if strict and not run.passed:
+            raise typer.Exit(2)
