@@ -3,16 +3,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+log=$(mktemp)
+quiet() { "$@" >"$log" 2>&1 || { cat "$log" >&2; echo "setup failed: $*" >&2; exit 1; }; }
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 . .venv/bin/activate
-python -m pip install -q --upgrade pip
+quiet python -m pip install -q --upgrade pip
 extras=${1:-}
 if [[ "$extras" == *st* ]]; then
   # CPU torch first, pinned: an unpinned torch would pull a multi-GB CUDA build.
-  python -m pip install -q "torch==2.13.0"
+  quiet python -m pip install -q "torch==2.13.0"
 fi
 if [ -n "$extras" ]; then
-  python -m pip install -q -e ".[${extras}]"
+  quiet python -m pip install -q -e ".[${extras}]"
 else
-  python -m pip install -q -e .
+  quiet python -m pip install -q -e .
 fi
+rm -f "$log"
