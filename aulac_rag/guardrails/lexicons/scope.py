@@ -1,0 +1,95 @@
+"""Prototype questions for the scope rail's nearest-prototype vote.
+
+:data:`OFF_TOPIC` covers everyday subjects no bundled sandbox answers; :data:`DOMAIN_TOPICS`
+gives each bundled domain a spread of typical questions, so that one domain's topics
+serve as negatives for the others (a healthcare sandbox does not answer stock tips).
+A sandbox's policy adds its own prototypes and negatives.
+"""
+
+from __future__ import annotations
+
+OFF_TOPIC: list[str] = [
+    "Thời tiết Hà Nội ngày mai thế nào?",
+    "Dự báo mưa bão tuần này ở miền Trung",
+    "Công thức nấu phở bò ngon tại nhà",
+    "Cách làm bánh flan mềm mịn",
+    "Món ăn ngon ở Đà Lạt nên thử",
+    "Kết quả trận bóng đá Việt Nam tối qua",
+    "Lịch thi đấu Ngoại hạng Anh cuối tuần",
+    "Ai là cầu thủ ghi nhiều bàn nhất World Cup?",
+    "Phim chiếu rạp hay nhất tháng này là phim gì?",
+    "Lời bài hát của ca sĩ Sơn Tùng",
+    "Gợi ý lịch trình du lịch Phú Quốc 3 ngày 2 đêm",
+    "Đặt vé máy bay đi Đà Nẵng giá rẻ ở đâu?",
+    "Viết cho tôi một bài thơ về mùa thu",
+    "Kể một câu chuyện cười",
+    "Dịch câu này sang tiếng Anh giúp tôi",
+    "Viết code Python sắp xếp một danh sách",
+    "Sửa lỗi JavaScript undefined is not a function",
+    "Cách cài Windows 11 trên máy tính",
+    "So sánh iPhone 16 và Samsung Galaxy S25",
+    "Nên mua xe máy Honda hay Yamaha?",
+    "Cách sửa vòi nước bị rỉ",
+    "Cách chăm sóc cây hoa hồng trong chậu",
+    "Nuôi chó Poodle cần lưu ý gì?",
+    "Cách tán đổ crush",
+    "Tử vi tuổi Dần năm nay",
+    "Giải phương trình bậc hai x^2 - 5x + 6 = 0",
+    "Thủ đô của nước Úc là gì?",
+    "Ai là tác giả Truyện Kiều?",
+    "Chiến dịch Điện Biên Phủ diễn ra năm nào?",
+    "Mẹo chơi game Liên Quân leo rank",
+    "Cách trang điểm tự nhiên đi tiệc",
+    "Phối đồ mùa đông cho nam",
+    "Tổng thống Mỹ hiện nay là ai?",
+    "Quy trình xin visa du lịch Nhật Bản",
+    "Thủ tục đăng ký kết hôn",
+    "Cách gấp máy bay giấy bay xa",
+    "What is the capital of France?",
+    "Write a song about love",
+]
+
+DOMAIN_TOPICS: dict[str, list[str]] = {
+    "healthcare": [
+        "Triệu chứng của bệnh tiểu đường type 2 là gì?",
+        "Tác dụng phụ của thuốc hạ huyết áp",
+        "Bảo hiểm y tế chi trả bao nhiêu phần trăm khi khám đúng tuyến?",
+        "Thủ tục chuyển tuyến điều trị",
+        "Người bệnh có quyền được biết thông tin về bệnh của mình không?",
+        "Trẻ bị sốt cao nên xử trí thế nào?",
+        "Cách phòng bệnh sốt xuất huyết",
+        "Tiêm vắc xin cúm có cần thiết không?",
+        "Đau dạ dày nên ăn gì và kiêng gì?",
+        "Khám sức khỏe định kỳ gồm những gì?",
+        "Mất ngủ kéo dài có nguy hiểm không?",
+        "Bị cao huyết áp cần theo dõi những gì?",
+    ],
+    "education": [
+        "Điều kiện xét tốt nghiệp đại học là gì?",
+        "Sinh viên được đăng ký tối đa bao nhiêu tín chỉ mỗi học kỳ?",
+        "Học phí một tín chỉ là bao nhiêu?",
+        "Điều kiện nhận học bổng khuyến khích học tập",
+        "Sinh viên bị cảnh báo học vụ khi nào?",
+        "Phương thức xét tuyển đại học năm nay",
+        "Cách tính điểm trung bình tích lũy",
+        "Thủ tục bảo lưu kết quả học tập",
+        "Học sinh bị kỷ luật đình chỉ học trong trường hợp nào?",
+        "Cách ôn thi tốt nghiệp THPT hiệu quả",
+        "Chuẩn đầu ra tiếng Anh của trường",
+        "Thời gian tối đa hoàn thành chương trình đào tạo",
+    ],
+    "finance": [
+        "Lãi suất tiết kiệm kỳ hạn 12 tháng hiện nay",
+        "Tiền gửi được bảo hiểm tối đa bao nhiêu?",
+        "Điều kiện vay mua nhà trả góp",
+        "Cách mở tài khoản chứng khoán",
+        "Cách tính thuế thu nhập cá nhân từ tiền lương",
+        "Giảm trừ gia cảnh cho người phụ thuộc là bao nhiêu?",
+        "Phí chuyển tiền liên ngân hàng",
+        "Thẻ tín dụng tính lãi như thế nào?",
+        "Quyết toán thuế thu nhập cá nhân khi nào?",
+        "Trái phiếu doanh nghiệp có rủi ro gì?",
+        "Nợ xấu ảnh hưởng thế nào đến khoản vay?",
+        "Bảo hiểm nhân thọ có được hoàn phí không?",
+    ],
+}

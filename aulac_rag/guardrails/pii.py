@@ -1,0 +1,178 @@
+"""Vietnamese personal identifiers: find their exact spans and mask them.
+
+Types (mask): ``cccd`` 12-digit citizen ID ([CCCD]), ``cmnd`` 9-digit old ID ([CMND]),
+``phone`` mobile number ([SĐT]), ``email`` ([EMAIL]), ``bhyt`` health-insurance card
+code ([BHYT]), ``mst`` tax code with a valid checksum ([MST]), ``bank_account`` digits
+after "số tài khoản"/"STK" ([STK]), ``name`` ([HỌ TÊN]) and ``address`` ([ĐỊA CHỈ]).
+
+Overlaps are resolved by priority, then length: a number introduced by its context
+("STK …", "mã số thuế …", "CCCD …") beats a guess from its shape, so a 12-digit
+account number is not also a CCCD and a tax code is not also a phone number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from aulac_rag.guardrails.patterns import translate_pattern
+from aulac_rag.guardrails.pii_names import find_addresses, find_names
+
+MASKS: dict[str, str] = {
+    "cccd": "[CCCD]",
+    "cmnd": "[CMND]",
+    "phone": "[SĐT]",  # mobile (and 11-digit landline) numbers
+    "email": "[EMAIL]",
+    "bhyt": "[BHYT]",
+    "mst": "[MST]",
+    "bank_account": "[STK]",
+    "name": "[HỌ TÊN]",
+    "address": "[ĐỊA CHỈ]",
+}
+PII_TYPES = tuple(MASKS)
+
+
+@dataclass(frozen=True)
+class PiiSpan:
+    """One identifier: its type and ``text[start:end]``."""
+
+    type: str
+    start: int
+    end: int
+    text: str
+    priority: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {"type": self.type, "start": self.start, "end": self.end}
+
+
+def _ctx(*patterns: str) -> str:
+    return "(?:" + "|".join(translate_pattern(p) for p in patterns) + ")"
+
+
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w@])")
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\(\+?84\)|\+84|84|0)[\s.\-]?[35789]\d(?:[\s.\-]?\d){7}(?![\w]|[.\-]\d)", re.ASCII
+)
+_LANDLINE = re.compile(r"(?<![\w+])(?:\(\+?84\)|\+84|0)[\s.\-]?2\d(?:[\s.\-]?\d){8}(?![\w]|[.\-]\d)", re.ASCII)
+_BHYT = re.compile(r"(?<![\w])[A-Za-z]{2}[\s.\-]?\d[\s.\-]?\d{2}[\s.\-]?\d{10}(?![\w])", re.ASCII)
+_DIGITS12 = re.compile(r"(?<![\w.,])(?:\d{12}|\d{3}([ .])\d{3}\1\d{3}\1\d{3}|\d{4}([ .])\d{4}\2\d{4})(?![\w]|[.,]\d)", re.ASCII)
+_DIGITS9 = re.compile(r"(?<![\w.,])\d{9}(?![\w]|[.,]\d)", re.ASCII)
+_TAXLIKE = re.compile(r"(?<![\w\-.,])\d{10}(?:\s?-\s?\d{3})?(?![\w]|[.,\-]\d)", re.ASCII)
+_MONEY_AFTER = re.compile(r"\s*(?:đ\b|đồng|vnd|vnđ|usd|triệu|tỷ|nghìn|ngàn|%)", re.IGNORECASE)
+_ID_CONTEXT = re.compile(
+    _ctx("cccd", "cmnd", "căn cước", "chứng minh", "cmt", "số định danh", "định danh cá nhân", "giấy tờ tùy thân", "id card")
+    + r"[^\d\n]{0,25}$",
+    re.IGNORECASE,
+)
+_TAX_CONTEXT = re.compile(_ctx("mst", "mã số thuế", "mã số doanh nghiệp", "mã thuế", "tax code", "tax id") + r"[^\d\n]{0,25}$", re.IGNORECASE)
+_BANK_WORDS = ("số tài khoản", "stk", "tk ngân hàng", "tài khoản ngân hàng", "số tk", "tài khoản số", "tk", "account number", "account no")
+_BANK_PREFIX = re.compile(r"(?<!\w)" + _ctx(*_BANK_WORDS) + r"[^\d\n.?!;]{0,40}$", re.IGNORECASE)
+_BANK_CONTEXT = re.compile(
+    r"(?<!\w)" + _ctx(*_BANK_WORDS)
+    + r"(?:[^\d\n.?!;]{0,40}?)(?<![\w])(\d[\d .\-]{4,30}\d)(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _mst_valid(text: str) -> bool:
+    """Checksum-valid tax code (python-stdnum's ``stdnum.vn.mst``; the same rule inline if it is absent)."""
+    number = re.sub(r"[\s\-]", "", text)
+    try:
+        from stdnum.vn import mst
+    except ImportError:  # pragma: no cover - python-stdnum is a dependency
+        if len(number) not in (10, 13) or not number.isdigit() or number[2:9] == "0000000":
+            return False
+        if len(number) == 13 and number.endswith("000"):
+            return False
+        total = sum(w * int(n) for w, n in zip((31, 29, 23, 19, 17, 13, 7, 5, 3), number[:9], strict=True))
+        return number[9] == str(10 - total % 11)
+    return bool(mst.is_valid(number))
+
+
+def _bank_accounts(text: str) -> Iterable[PiiSpan]:
+    for m in _BANK_CONTEXT.finditer(text):
+        number = m.group(1)
+        # Trim trailing groups that are not part of the number (e.g. " 12/3").
+        start, end = m.span(1)
+        if _MONEY_AFTER.match(text, end):
+            continue
+        if 6 <= len(_digits(number)) <= 19:
+            yield PiiSpan("bank_account", start, end, number, priority=4)
+
+
+def _numbers(text: str) -> Iterable[PiiSpan]:
+    for m in _EMAIL.finditer(text):
+        yield PiiSpan("email", m.start(), m.end(), m.group(0), priority=4)
+    for m in _BHYT.finditer(text):
+        yield PiiSpan("bhyt", m.start(), m.end(), m.group(0), priority=4)
+    for m in _TAXLIKE.finditer(text):
+        if not _mst_valid(m.group(0)):
+            continue
+        in_context = bool(_TAX_CONTEXT.search(text, 0, m.start()))
+        yield PiiSpan("mst", m.start(), m.end(), m.group(0), priority=4 if in_context else 1)
+    for m in _PHONE.finditer(text):
+        if _TAX_CONTEXT.search(text, 0, m.start()) and len(_digits(m.group(0))) == 10:
+            continue  # "mã số thuế 03…" with a bad checksum is not a phone number either
+        yield PiiSpan("phone", m.start(), m.end(), m.group(0), priority=2)
+    for m in _LANDLINE.finditer(text):
+        if not _TAX_CONTEXT.search(text, 0, m.start()) and not _BANK_PREFIX.search(text, 0, m.start()):
+            yield PiiSpan("phone", m.start(), m.end(), m.group(0), priority=2)
+    for m in _DIGITS12.finditer(text):
+        in_context = bool(_ID_CONTEXT.search(text, 0, m.start()))
+        yield PiiSpan("cccd", m.start(), m.end(), m.group(0), priority=3 if in_context else 2)
+    for m in _DIGITS9.finditer(text):
+        if _MONEY_AFTER.match(text, m.end()):
+            continue
+        in_context = bool(_ID_CONTEXT.search(text, 0, m.start()))
+        yield PiiSpan("cmnd", m.start(), m.end(), m.group(0), priority=3 if in_context else 1)
+    yield from _bank_accounts(text)
+
+
+def resolve_overlaps(spans: Iterable[PiiSpan]) -> list[PiiSpan]:
+    """Non-overlapping spans, preferring higher priority, then longer; sorted by start."""
+    chosen: list[PiiSpan] = []
+    for span in sorted(spans, key=lambda s: (-s.priority, -(s.end - s.start), s.start)):
+        if all(span.end <= c.start or span.start >= c.end for c in chosen):
+            chosen.append(span)
+    return sorted(chosen, key=lambda s: s.start)
+
+
+Finder = Callable[[str], Iterable[PiiSpan]]
+_FINDERS: dict[str, Finder] = {
+    "numbers": _numbers,
+    "name": lambda t: (PiiSpan("name", s, e, t[s:e], priority=1) for s, e in find_names(t)),
+    "address": lambda t: (PiiSpan("address", s, e, t[s:e], priority=3) for s, e in find_addresses(t)),
+}
+
+
+class PiiDetector:
+    """Finds and masks the enabled PII types (all by default)."""
+
+    def __init__(self, types: Iterable[str] | None = None, masks: dict[str, str] | None = None) -> None:
+        self.types = frozenset(types or PII_TYPES)
+        unknown = self.types - set(PII_TYPES)
+        if unknown:
+            raise ValueError(f"unknown PII types {sorted(unknown)}; known: {', '.join(PII_TYPES)}")
+        self.masks = {**MASKS, **(masks or {})}
+
+    def find(self, text: str) -> list[PiiSpan]:
+        """Exact spans of the enabled types, non-overlapping, in text order."""
+        found = [s for finder in _FINDERS.values() for s in finder(text)]
+        return [s for s in resolve_overlaps(found) if s.type in self.types]
+
+    def mask(self, text: str, spans: list[PiiSpan] | None = None) -> str:
+        """``text`` with each span replaced by its mask."""
+        spans = self.find(text) if spans is None else spans
+        out, last = [], 0
+        for span in spans:
+            out.append(text[last : span.start])
+            out.append(self.masks[span.type])
+            last = span.end
+        out.append(text[last:])
+        return "".join(out)

@@ -1,0 +1,188 @@
+"""Output rails: rewrite a generated answer before the user sees it.
+
+- ``citations``: a sentence that states something without a valid ``[n]`` is replaced
+  by "(không đủ căn cứ trong tài liệu)"; the not-found reply is left untouched;
+- ``forbidden_phrases``: promised profits, certain diagnoses… rewritten, or their
+  sentence removed;
+- ``mask_pii``: identifiers echoed in the answer are masked;
+- ``disclaimer``: the domain's disclaimer is appended once.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aulac_rag.guardrails.patterns import translate_pattern
+from aulac_rag.guardrails.pii import PII_TYPES, PiiDetector
+from aulac_rag.guardrails.rails.base import OutputRail, RailContext, RuleParams, RuleSpec, output_rails
+from aulac_rag.guardrails.types import RuleDecision
+from aulac_rag.text.normalize import fold_diacritics
+
+NOT_FOUND_PREFIX = "Không tìm thấy thông tin"
+_CITATION = re.compile(r"\[(\d+(?:\s*[,;–-]\s*\d+)*)\]")
+_LEADING_CITATIONS = re.compile(r"^((?:\s*\[\d+(?:\s*[,;–-]\s*\d+)*\])+)")
+_BOUNDARY = re.compile(r"(?<=[.!?…])\s+")
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:[A-ZĐ][A-Za-zĐđ]{0,3}|\d{1,2}|[a-zđ]{1,2}|v\.v|Tp|TP|PGS|TS|ThS|BS|ĐH|Th)\.$")
+_BULLET = re.compile(r"^(\s*(?:[-*•+]|\d{1,2}[.)])\s+)")
+
+
+def _is_not_found(text: str) -> bool:
+    return text.strip().startswith(NOT_FOUND_PREFIX)
+
+
+def split_sentences(line: str) -> list[str]:
+    """Sentences of one line; citation markers after a full stop stay with their sentence."""
+    parts: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(line):
+        piece = line[start : m.start()]
+        if _ABBREVIATION.search(piece):
+            continue
+        parts.append(line[start : m.end()])
+        start = m.end()
+    parts.append(line[start:])
+    merged: list[str] = []
+    for part in parts:
+        lead = _LEADING_CITATIONS.match(part)
+        if lead and merged:
+            merged[-1] = merged[-1].rstrip() + " " + lead.group(1).strip() + " "
+            part = part[lead.end() :].lstrip()
+            if not part:
+                continue
+        merged.append(part)
+    return [p for p in merged if p]
+
+
+class CitationParams(RuleParams):
+    replacement: str = "(không đủ căn cứ trong tài liệu)"
+    min_words: int = Field(5, ge=1)
+    check_range: bool = True
+
+
+@output_rails.register("citations", "require_citations")
+class CitationRail(OutputRail):
+    """Sentences that make a claim need a citation ``[n]`` to one of the contexts."""
+
+    Params = CitationParams
+
+    def _cited(self, sentence: str, n_contexts: int) -> bool:
+        p: CitationParams = self.params  # type: ignore[assignment]
+        for m in _CITATION.finditer(sentence):
+            numbers = [int(x) for x in re.findall(r"\d+", m.group(1))]
+            if not p.check_range or n_contexts == 0 or any(1 <= n <= n_contexts for n in numbers):
+                return True
+        return False
+
+    def _is_claim(self, sentence: str) -> bool:
+        p: CitationParams = self.params  # type: ignore[assignment]
+        bare = _CITATION.sub("", sentence).strip()
+        if not bare or bare.startswith("#") or bare.endswith((":", "?")) or bare == p.replacement:
+            return False
+        return len(re.findall(r"\w+", bare)) >= p.min_words
+
+    def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]:
+        if _is_not_found(answer):
+            return answer, None
+        p: CitationParams = self.params  # type: ignore[assignment]
+        replaced = 0
+        lines_out = []
+        for line in answer.split("\n"):
+            bullet = _BULLET.match(line)
+            prefix = bullet.group(1) if bullet else ""
+            body = line[len(prefix) :]
+            out: list[str] = []
+            for sentence in split_sentences(body):
+                if self._is_claim(sentence) and not self._cited(sentence, len(contexts)):
+                    replaced += 1
+                    if not out or out[-1].strip() != p.replacement:
+                        out.append(p.replacement + (" " if sentence.endswith(" ") else ""))
+                else:
+                    out.append(sentence)
+            lines_out.append(prefix + "".join(out).rstrip() if out else line)
+        if not replaced:
+            return answer, None
+        return "\n".join(lines_out), self.decision(replaced_sentences=replaced)
+
+
+class Rewrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pattern: str
+    replacement: str
+
+
+class ForbiddenParams(RuleParams):
+    rewrites: list[Rewrite] = Field(default_factory=list)
+    remove_sentences: list[str] = Field(default_factory=list)
+
+
+@output_rails.register("forbidden_phrases")
+class ForbiddenPhraseRail(OutputRail):
+    """Rewrites forbidden phrasing (``rewrites``) or drops sentences that contain it (``remove_sentences``)."""
+
+    Params = ForbiddenParams
+
+    def __init__(self, spec: RuleSpec, params: RuleParams, context: RailContext) -> None:
+        super().__init__(spec, params, context)
+        p: ForbiddenParams = params  # type: ignore[assignment]
+        self.rewrites = [(re.compile(translate_pattern(r.pattern), re.IGNORECASE), r.replacement) for r in p.rewrites]
+        joined = "|".join(f"(?:{translate_pattern(x)})" for x in p.remove_sentences)
+        self.remove = re.compile(joined, re.IGNORECASE) if joined else None
+
+    def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]:
+        text, hits = answer, []
+        for regex, replacement in self.rewrites:
+            text, n = regex.subn(replacement, text)
+            if n:
+                hits.append(regex.pattern[:40])
+        if self.remove is not None:
+            lines = []
+            for line in text.split("\n"):
+                kept = [s for s in split_sentences(line) if not self.remove.search(s)]
+                if len(kept) != len(split_sentences(line)):
+                    hits.append("sentence removed")
+                lines.append("".join(kept).rstrip() if kept or not line else "")
+            text = "\n".join(lines).strip("\n") if hits else text
+        if not hits:
+            return answer, None
+        return text, self.decision(changes=len(hits))
+
+
+class MaskParams(RuleParams):
+    types: list[str] = Field(default_factory=lambda: list(PII_TYPES))
+
+
+@output_rails.register("mask_pii")
+class OutputPiiRail(OutputRail):
+    """Masks identifiers echoed in the answer."""
+
+    Params = MaskParams
+
+    def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]:
+        p: MaskParams = self.params  # type: ignore[assignment]
+        detector = PiiDetector(p.types)
+        spans = detector.find(answer)
+        if not spans:
+            return answer, None
+        return detector.mask(answer, spans), self.decision(types=sorted({s.type for s in spans}))
+
+
+class DisclaimerParams(RuleParams):
+    text: str = Field(min_length=1)
+    separator: str = "\n\n"
+
+
+@output_rails.register("disclaimer")
+class DisclaimerRail(OutputRail):
+    """Appends the domain's disclaimer unless the answer already carries it."""
+
+    Params = DisclaimerParams
+
+    def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]:
+        p: DisclaimerParams = self.params  # type: ignore[assignment]
+        if not answer.strip() or _is_not_found(answer):
+            return answer, None
+        if fold_diacritics(p.text).lower() in fold_diacritics(answer).lower():
+            return answer, None
+        return answer.rstrip() + p.separator + p.text, self.decision()

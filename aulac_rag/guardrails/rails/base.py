@@ -1,0 +1,125 @@
+"""What every rail shares: the registries by kind, the context a rail is built with,
+and the prepared input all input rails read.
+
+An input rail inspects the user's text and returns a :class:`RuleDecision` when it
+fires; an output rail rewrites an answer. A rail is a class with a pydantic
+``Params`` model (its policy ``params``), registered by kind::
+
+    @input_rails.register("pii")
+    class PiiRail(InputRail): ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from aulac_rag.guardrails.pii import PiiDetector, PiiSpan
+from aulac_rag.guardrails.textnorm import MatchText, prepare
+from aulac_rag.guardrails.types import Action, RuleDecision
+from aulac_rag.registry import Registry
+
+
+class RuleParams(BaseModel):
+    """Base of each rail's ``params`` model: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One validated policy rule."""
+
+    id: str
+    kind: str
+    action: Action
+    message: str | None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class JudgeSettings:
+    """Where the optional LLM judge is (the sandbox's OpenAI-compatible endpoint)."""
+
+    base_url: str
+    model: str
+    api_key_env: str = "AULAC_LLM_API_KEY"
+    timeout_s: float = 20.0
+
+
+@dataclass
+class RailContext:
+    """What a rail may know about its sandbox. ``embedder`` is called lazily (None: no model)."""
+
+    domain: str = "general"
+    description: str = ""
+    folder: Path | None = None
+    corpus_dir: str = "corpus"
+    embedder: Callable[[], Any] | None = None
+    judge: JudgeSettings | None = None
+    cache_dir: Path | None = None
+
+
+class GuardInput:
+    """One input text, prepared once and shared by all input rails."""
+
+    def __init__(self, text: str, detector: PiiDetector) -> None:
+        self.text = text
+        self._detector = detector
+
+    @cached_property
+    def match(self) -> MatchText:
+        return prepare(self.text)
+
+    @cached_property
+    def pii(self) -> list[PiiSpan]:
+        return self._detector.find(self.text)
+
+    @cached_property
+    def redacted(self) -> str:
+        return self._detector.mask(self.text, self.pii)
+
+
+class InputRail:
+    """Base class: ``check`` returns a decision when the rule fires, else None."""
+
+    Params: ClassVar[type[RuleParams]] = RuleParams
+    #: "model" rails (embedder, LLM) are skipped once a rule-based rail has stopped the input.
+    cost: ClassVar[str] = "rule"
+
+    def __init__(self, spec: RuleSpec, params: RuleParams, context: RailContext) -> None:
+        self.spec = spec
+        self.params = params
+        self.context = context
+
+    def decision(self, **details: Any) -> RuleDecision:
+        return RuleDecision(id=self.spec.id, action=self.spec.action, message=self.spec.message, details=details)
+
+    def check(self, item: GuardInput) -> RuleDecision | None:
+        raise NotImplementedError
+
+
+class OutputRail:
+    """Base class: ``apply`` returns the rewritten answer and a decision when it changed anything."""
+
+    Params: ClassVar[type[RuleParams]] = RuleParams
+
+    def __init__(self, spec: RuleSpec, params: RuleParams, context: RailContext) -> None:
+        self.spec = spec
+        self.params = params
+        self.context = context
+
+    def decision(self, **details: Any) -> RuleDecision:
+        return RuleDecision(id=self.spec.id, action=self.spec.action, message=self.spec.message, details=details)
+
+    def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]:
+        raise NotImplementedError
+
+
+input_rails: Registry[type[InputRail]] = Registry("input rail kind")
+output_rails: Registry[type[OutputRail]] = Registry("output rail kind")
