@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's first command: set up, ingest the healthcare demo sandbox, answer a Vietnamese question with sources.
+# The README's first command: set up, ingest the healthcare demo sandbox, answer a Vietnamese question
+# with its sources, then open the chat app on it (set AULAC_NO_UI=1 to stop after the answer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -9,8 +10,10 @@ QUESTION=${1:-"Đi khám đúng tuyến thì bảo hiểm y tế chi trả bao n
 aulac ingest healthcare --demo
 echo
 echo "Câu hỏi: $QUESTION"
-if aulac --help | grep -q " ask "; then
-  aulac ask healthcare "$QUESTION"
-else
-  aulac retrieve healthcare "$QUESTION" --k 3
+aulac ask healthcare "$QUESTION"
+if [ -z "${AULAC_NO_UI:-}" ]; then
+  echo
+  echo "Mở ứng dụng chat: http://127.0.0.1:${AULAC_UI_PORT:-8501}  (Ctrl+C để dừng)"
+  exec env AULAC_SANDBOX=healthcare streamlit run ui/app.py --server.address 127.0.0.1 \
+    --server.port "${AULAC_UI_PORT:-8501}" --server.headless true --browser.gatherUsageStats false
 fi

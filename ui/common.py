@@ -1,0 +1,118 @@
+"""What every page shares: the client, the sidebar (sandbox and API key) and access checks."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from aulac_rag.errors import AulacError
+from aulac_rag.server.keys import ApiKey
+from ui.client import API_AUDIT_ROLE, AulacClient, client_from_env
+
+ROLE_LABELS = {
+    "admin": "quản trị (admin)",
+    "regulator": "cơ quan quản lý (regulator)",
+    "user": "người dùng (user)",
+    API_AUDIT_ROLE: "cơ quan quản lý hoặc quản trị",
+}
+DEFAULT_SANDBOX = "healthcare"
+
+
+@dataclass(frozen=True)
+class Context:
+    """The client, the chosen sandbox and the caller's key (None: no or invalid key)."""
+
+    client: AulacClient
+    sandbox: str
+    sandbox_info: dict[str, Any]
+    access: ApiKey | None
+    key_error: str | None = None
+
+    def can(self, action: str) -> bool:
+        return self.access is not None and self.access.can(action, self.sandbox)
+
+
+@st.cache_resource(show_spinner=False)
+def _client(api_url: str, home: str) -> AulacClient:
+    return client_from_env()
+
+
+def get_client() -> AulacClient:
+    """One client per process and setting (AULAC_API_URL, AULAC_HOME), shared by all sessions."""
+    return _client(os.environ.get("AULAC_API_URL", ""), os.environ.get("AULAC_HOME", ""))
+
+
+def sidebar() -> Context:
+    """Draw the sidebar (sandbox, API key, connection) and remember the context for the page."""
+    client = get_client()
+    with st.sidebar:
+        st.markdown("### :material/spa: Âu Lạc RAG")
+        try:
+            boxes = client.sandboxes()
+        except AulacError as exc:
+            st.error(f"Không đọc được danh sách sandbox: {exc}")
+            boxes = []
+        names = [b["name"] for b in boxes] or [DEFAULT_SANDBOX]
+        wanted = os.environ.get("AULAC_SANDBOX") or DEFAULT_SANDBOX
+        if st.session_state.get("sandbox") not in names:
+            st.session_state["sandbox"] = wanted if wanted in names else names[0]
+        sandbox = st.selectbox(
+            "Sandbox", names, key="sandbox", help="Mỗi sandbox có tài liệu, chính sách và nhật ký riêng."
+        )
+        info = next((b for b in boxes if b["name"] == sandbox), {"name": sandbox})
+        if info.get("description"):
+            st.caption(info["description"])
+        if info.get("documents") is not None:
+            st.caption(f":material/description: {info.get('documents', 0)} tài liệu · {info.get('chunks', 0)} đoạn")
+
+        key_text = st.text_input(
+            "Khóa API",
+            type="password",
+            key="api_key",
+            help="Khóa tạo bằng `aulac keys create` (cùng khóa với API). Trang Kho tài liệu và Bảng điều khiển cần khóa regulator hoặc admin.",
+        )
+        access, key_error = None, None
+        if key_text:
+            try:
+                access = client.access(key_text, sandbox)
+            except AulacError as exc:
+                key_error = f"Không kiểm tra được khóa: {exc}"
+            if access is None and key_error is None:
+                key_error = "Khóa API không hợp lệ hoặc đã bị thu hồi."
+        if access is not None:
+            scope = "mọi sandbox" if access.sandbox == "*" else f"sandbox {access.sandbox}"
+            st.success(f"Vai trò: {ROLE_LABELS.get(access.role, access.role)} · {scope}", icon=":material/key:")
+        elif key_error:
+            st.error(key_error, icon=":material/error:")
+
+        where = "thư viện cục bộ" if client.kind == "local" else "máy chủ API"
+        st.caption(f"Kết nối: {where} — `{client.where}`")
+    context = Context(client, sandbox, info, access, key_error)
+    st.session_state["_ui_context"] = context
+    return context
+
+
+def context() -> Context:
+    """The context the sidebar drew for this run."""
+    found = st.session_state.get("_ui_context")
+    return found if isinstance(found, Context) else sidebar()
+
+
+def require(ctx: Context, actions: tuple[str, ...], what: str) -> bool:
+    """Show why the page is closed unless the key allows one of ``actions``; True when it does."""
+    if any(ctx.can(a) for a in actions):
+        return True
+    if ctx.access is None:
+        st.warning(
+            f"{what} cần khóa API có vai trò **cơ quan quản lý (regulator)** hoặc **quản trị (admin)**. "
+            "Nhập khóa ở thanh bên trái (tạo bằng `aulac keys create --sandbox TÊN --role regulator`).",
+        )
+    else:
+        st.error(
+            f"Khóa hiện tại ({ROLE_LABELS.get(ctx.access.role, ctx.access.role)}, sandbox {ctx.access.sandbox}) "
+            f"không được phép truy cập {what.lower()} của sandbox **{ctx.sandbox}**."
+        )
+    return False

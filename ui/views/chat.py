@@ -1,0 +1,57 @@
+"""Chat: ask the chosen sandbox in Vietnamese; answers stream, with citations, guardrails and feedback."""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from aulac_rag.errors import AulacError
+from ui.answers import render_answer, render_feedback
+from ui.common import context
+
+ctx = context()
+st.title(":material/chat: Hỏi đáp")
+st.caption(f"Sandbox **{ctx.sandbox}** — câu trả lời chỉ dựa trên tài liệu của sandbox và luôn kèm trích dẫn [n].")
+
+conversations: dict[str, list[dict]] = st.session_state.setdefault("conversations", {})
+turns = conversations.setdefault(ctx.sandbox, [])
+
+try:
+    titles = ctx.client.document_titles(ctx.sandbox)
+except AulacError:
+    titles = {}
+
+if not turns:
+    st.info(
+        "Hãy đặt một câu hỏi, ví dụ: *Mức hưởng bảo hiểm y tế khi khám đúng tuyến là bao nhiêu?*",
+        icon=":material/lightbulb:",
+    )
+
+for turn in turns:
+    with st.chat_message("user"):
+        st.markdown(turn["question"])
+    with st.chat_message("assistant"):
+        render_answer(turn["answer"], titles)
+        render_feedback(ctx, turn)
+
+if turns and st.button("Xoá lịch sử trò chuyện", icon=":material/delete:", type="tertiary"):
+    turns.clear()
+    st.rerun()
+
+question = st.chat_input("Nhập câu hỏi bằng tiếng Việt…")
+if question:
+    with st.chat_message("user"):
+        st.markdown(question)
+    with st.chat_message("assistant"):
+        history = [(t["question"], t["answer"].answer) for t in turns]
+        try:
+            with st.spinner("Đang tìm trong tài liệu…"):
+                stream = ctx.client.ask(ctx.sandbox, question, history, ctx.access)
+            st.write_stream(stream)
+            answer = stream.answer()
+        except AulacError as exc:
+            st.error(f"Không trả lời được: {exc}", icon=":material/error:")
+            st.stop()
+    turns.append({"id": uuid.uuid4().hex[:12], "sandbox": ctx.sandbox, "question": question, "answer": answer})
+    st.rerun()

@@ -1,0 +1,275 @@
+"""Regulator console: evaluation reports, red-team results, the audit log and the sandbox's rules (read-only)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import streamlit as st
+
+from aulac_rag.errors import AulacError
+from ui.client import Report, UnsupportedByApi
+from ui.common import Context, context, require
+from ui.reports import metric_rows, redteam_details, redteam_rows
+
+ACTIONS = {
+    "allow": "cho phép (allow)",
+    "redact": "che / sửa (redact)",
+    "block": "chặn (block)",
+    "escalate": "chuyển khẩn cấp (escalate)",
+    "flag": "gắn cờ (flag)",
+    "notice": "thông báo (notice)",
+    "-": "không có quy tắc nào",
+}
+
+ctx = context()
+st.title(":material/account_balance: Bảng điều khiển giám sát")
+st.caption(f"Dành cho cơ quan quản lý: sandbox **{ctx.sandbox}**.")
+
+
+def _missing(what: str, exc: Exception | None = None) -> None:
+    st.info(f"Chưa có {what}." + (f" ({exc})" if exc else ""), icon=":material/construction:")
+
+
+def evaluation_tab(ctx: Context) -> None:
+    st.subheader("Báo cáo đánh giá")
+    if ctx.client.can_evaluate():
+        with st.expander("Chạy đánh giá mới (`aulac eval`)", icon=":material/play_arrow:"):
+            limit = st.number_input(
+                "Số câu hỏi tối đa (0 = cả bộ đánh giá)", min_value=0, value=0, step=5, key="eval_limit"
+            )
+            redteam = st.checkbox("Kèm bộ kiểm thử tấn công (red-team)", value=True, key="eval_redteam")
+            if st.button("Chạy đánh giá ngay", icon=":material/play_arrow:", key="run_eval", type="primary"):
+                with st.spinner("Đang chạy bộ đánh giá của sandbox… (có thể mất vài phút)"):
+                    try:
+                        result = ctx.client.run_evaluation(
+                            ctx.sandbox, ctx.access, limit=int(limit) or None, redteam=redteam
+                        )
+                    except AulacError as exc:
+                        st.error(f"Đánh giá thất bại: {exc}")
+                    else:
+                        verdict = "đạt mọi ngưỡng" if result.get("passed") else "chưa đạt mọi ngưỡng"
+                        st.success(f"Đã chạy xong đánh giá: {verdict}. Báo cáo: `{result.get('report', '')}`")
+    else:
+        _missing("chức năng chạy đánh giá: mô-đun đánh giá chưa được cài (hoặc giao diện đang dùng API)")
+    try:
+        reports = ctx.client.reports(ctx.sandbox)
+    except UnsupportedByApi as exc:
+        _missing("báo cáo đánh giá qua API", exc)
+        return
+    if not reports:
+        _missing(f"báo cáo đánh giá nào cho sandbox {ctx.sandbox} (chạy `aulac eval {ctx.sandbox}`)")
+        return
+    runs = {r.run: r for r in reports}
+    chosen: Report = runs[st.selectbox("Lần chạy", list(runs), key="eval_run")]
+    rows = metric_rows(chosen.data)
+    if not rows:
+        st.warning("Báo cáo không có chỉ số nào đọc được.")
+        return
+    passed = chosen.data.get("passed")
+    failed = [r["Chỉ số"] for r in rows if r["Đạt"] is False]
+    if passed is True or (passed is None and not failed):
+        st.success(f"Đạt mọi ngưỡng ({len(rows)} chỉ số).", icon=":material/check_circle:")
+    else:
+        st.error(f"Chưa đạt ngưỡng: {', '.join(failed) or 'xem bảng'}.", icon=":material/cancel:")
+    chart = {r["Chỉ số"]: {"Giá trị": r["Giá trị"], "Ngưỡng": r["Ngưỡng"] or 0.0} for r in rows}
+    st.bar_chart(chart_frame(chart), stack=False, y_label="điểm", x_label="chỉ số", height=320)
+    st.dataframe(rows, hide_index=True, width="stretch")
+    for group, reason in (chosen.data.get("skipped") or {}).items():
+        st.caption(f"Không chạy nhóm chỉ số **{group}**: {reason}")
+    folder = Path(chosen.path)
+    for name, mime, label in (
+        ("report.html", "text/html", "Tải báo cáo HTML"),
+        ("report.md", "text/markdown", "Tải báo cáo Markdown"),
+    ):
+        if (folder / name).is_file():
+            st.download_button(
+                label,
+                (folder / name).read_bytes(),
+                file_name=f"{ctx.sandbox}-{chosen.run}-{name}",
+                mime=mime,
+                key=f"dl_{name}",
+            )
+
+
+def chart_frame(chart: dict[str, dict[str, float]]):  # noqa: ANN201 - a pandas DataFrame
+    import pandas as pd
+
+    return pd.DataFrame.from_dict(chart, orient="index")
+
+
+def redteam_tab(ctx: Context) -> None:
+    st.subheader("Kết quả red-team (bộ tấn công và câu hỏi nhạy cảm)")
+    try:
+        reports = ctx.client.reports(ctx.sandbox)
+    except UnsupportedByApi as exc:
+        _missing("kết quả red-team qua API", exc)
+        return
+    for report in reports:
+        rows = redteam_rows(report.data)
+        if rows:
+            st.caption(f"Từ báo cáo {report.run}")
+            failed = [r["Chỉ số"] for r in rows if r["Đạt"] is False]
+            if failed:
+                st.error(f"Chưa đạt mục tiêu: {', '.join(failed)}", icon=":material/cancel:")
+            else:
+                st.success("Đạt mọi mục tiêu red-team.", icon=":material/shield:")
+            st.dataframe(rows, hide_index=True, width="stretch")
+            details = redteam_details(report.data) or {}
+            files = details.get("files") or ([details["file"]] if details.get("file") else [])
+            if details.get("cases"):
+                names = ", ".join(f"`{Path(f).name}`" for f in files)
+                st.caption(f"Bộ kiểm thử: {names} — {details['cases']} trường hợp.")
+            misses = details.get("misses") or details.get("failures") or []
+            if misses:
+                with st.expander(f"Các trường hợp chưa xử lý đúng ({len(misses)})"):
+                    st.dataframe(
+                        [{k: _cell(v) for k, v in m.items()} for m in misses if isinstance(m, dict)],
+                        hide_index=True,
+                        width="stretch",
+                    )
+            return
+    _missing(
+        f"kết quả red-team trong báo cáo của sandbox {ctx.sandbox} (chạy `aulac eval {ctx.sandbox}` sau khi có bộ red-team)"
+    )
+
+
+def _cell(value: object) -> object:
+    return ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
+
+
+def _actions(row: dict) -> set[str]:
+    return {str(g.get("action")) for g in row.get("guardrails") or [] if isinstance(g, dict)} or {"-"}
+
+
+def _day(row: dict) -> date | None:
+    try:
+        return datetime.fromisoformat(str(row.get("ts", ""))).date()
+    except ValueError:
+        return None
+
+
+def audit_tab(ctx: Context) -> None:
+    st.subheader("Nhật ký kiểm toán")
+    names = [ctx.sandbox]
+    if ctx.access is not None and ctx.access.sandbox == "*":
+        try:
+            names = sorted({b["name"] for b in ctx.client.sandboxes()} | {ctx.sandbox})
+        except AulacError:
+            pass
+    c1, c2, c3 = st.columns([1, 2, 2])
+    sandbox = c1.selectbox("Sandbox", names, index=names.index(ctx.sandbox), key="audit_sandbox")
+    try:
+        status = ctx.client.audit_verify(sandbox, ctx.access)
+        rows = ctx.client.audit_rows(sandbox, ctx.access, limit=1000)
+    except AulacError as exc:
+        st.error(f"Không đọc được nhật ký: {exc}")
+        return
+    if status.get("ok"):
+        st.success(
+            f"Chuỗi băm toàn vẹn: {status.get('rows', 0)} dòng đã kiểm tra, không có dòng nào bị sửa, chèn hay xoá.",
+            icon=":material/link:",
+        )
+    else:
+        problems = status.get("problems", [])
+        st.error(f"Chuỗi băm bị phá vỡ: {len(problems)} vấn đề.", icon=":material/gpp_bad:")
+        for p in problems[:20]:
+            st.markdown(f"- dòng id={p.get('row_id')} (seq {p.get('seq')}): {p.get('reason')}")
+    if not rows:
+        _missing(f"câu hỏi nào trong nhật ký của sandbox {sandbox}")
+        return
+    actions = c2.multiselect(
+        "Hành động của guardrail", list(ACTIONS), format_func=ACTIONS.get, key="audit_actions", placeholder="Tất cả"
+    )
+    days = [d for d in (_day(r) for r in rows) if d is not None]
+    span = c3.date_input(
+        "Khoảng ngày", value=(min(days), max(days)) if days else (), key="audit_days", format="DD/MM/YYYY"
+    )
+    shown = []
+    for row in rows:
+        if actions and not (_actions(row) & set(actions)):
+            continue
+        day = _day(row)
+        if isinstance(span, tuple) and len(span) == 2 and day is not None and not (span[0] <= day <= span[1]):
+            continue
+        shown.append(
+            {
+                "Seq": row.get("seq"),
+                "Thời gian (UTC)": str(row.get("ts", ""))[:19].replace("T", " "),
+                "Khóa": row.get("key_id"),
+                "Vai trò": row.get("role"),
+                "Câu hỏi (đã che PII)": row.get("question"),
+                "Hành động": ", ".join(sorted(_actions(row))),
+                "Từ chối": bool(row.get("refused")),
+                "Chế độ": row.get("mode"),
+                "Độ trễ (ms)": round(float(row.get("latency_ms") or 0), 1),
+                "Băm dòng": str(row.get("row_hash", ""))[:12],
+            }
+        )
+    st.caption(f"{len(shown)} / {len(rows)} dòng (mới nhất trước).")
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def settings_tab(ctx: Context) -> None:
+    st.subheader("Chính sách, lời nhắc hệ thống và ngưỡng (chỉ đọc)")
+    try:
+        settings = ctx.client.sandbox_settings(ctx.sandbox)
+    except UnsupportedByApi as exc:
+        _missing("cấu hình sandbox qua API", exc)
+        return
+    except AulacError as exc:
+        st.error(f"Không đọc được cấu hình: {exc}")
+        return
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Lĩnh vực", settings["domain"])
+    c2.metric("Sinh câu trả lời", f"{settings['generation']['backend']}")
+    c3.metric("Mô hình nhúng", settings["embedder"])
+    st.markdown(f"**Mô tả:** {settings['description']}")
+    st.markdown("**Ngưỡng đánh giá**")
+    if settings["thresholds"]:
+        st.dataframe(
+            [
+                {
+                    "Chỉ số": t["name"],
+                    "Mô tả": t["label"],
+                    "Ngưỡng": t["threshold"],
+                    "Nguồn": "sandbox.yaml" if t["from_config"] else "mặc định",
+                }
+                for t in settings["thresholds"]
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        _missing("ngưỡng đánh giá trong sandbox.yaml (evaluation.thresholds)")
+    with st.expander(f"Chính sách guardrail — {settings['policy_file']}", expanded=True):
+        if settings["policy"]:
+            st.code(settings["policy"], language="yaml")
+        else:
+            _missing("tệp chính sách guardrail")
+    with st.expander(f"Lời nhắc hệ thống — {settings['prompt_file']}"):
+        if settings["prompt"]:
+            st.code(settings["prompt"], language="markdown")
+        else:
+            _missing("lời nhắc hệ thống riêng (dùng lời nhắc mặc định)")
+    with st.expander("sandbox.yaml"):
+        st.code(settings["sandbox_yaml"] or "", language="yaml")
+
+
+if require(ctx, ("audit",), "Bảng điều khiển giám sát"):
+    tabs = st.tabs(
+        [
+            ":material/bar_chart: Đánh giá",
+            ":material/shield: Red-team",
+            ":material/receipt_long: Nhật ký kiểm toán",
+            ":material/policy: Chính sách & cấu hình",
+        ]
+    )
+    with tabs[0]:
+        evaluation_tab(ctx)
+    with tabs[1]:
+        redteam_tab(ctx)
+    with tabs[2]:
+        audit_tab(ctx)
+    with tabs[3]:
+        settings_tab(ctx)

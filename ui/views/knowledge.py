@@ -1,0 +1,123 @@
+"""Knowledge base: upload documents into the sandbox (admin), list them with chunk counts, delete one."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import streamlit as st
+
+from aulac_rag.errors import AulacError
+from ui.client import UnsupportedByApi
+from ui.common import Context, context, require
+
+FILE_TYPES = ["pdf", "docx", "txt", "md"]
+
+ctx = context()
+st.title(":material/library_books: Kho tài liệu")
+st.caption(f"Tài liệu của sandbox **{ctx.sandbox}**: tải lên, xem số đoạn đã lập chỉ mục, xoá.")
+
+
+def _flash() -> None:
+    for kind, text in st.session_state.pop("kb_flash", []):
+        getattr(st, kind)(text)
+
+
+def _delete(ctx: Context, doc_id: str) -> None:
+    try:
+        removed = ctx.client.delete_document(ctx.sandbox, doc_id, ctx.access)
+    except AulacError as exc:
+        st.session_state["kb_flash"] = [("error", f"Không xoá được {doc_id}: {exc}")]
+        return
+    message = ("success", f"Đã xoá tài liệu **{doc_id}**.") if removed else ("warning", f"Không còn tài liệu {doc_id}.")
+    st.session_state["kb_flash"] = [message]
+
+
+def _upload(ctx: Context, files: list) -> None:
+    """Ingest each file on its own, so that one failing file shows its error and the others go on."""
+    bar = st.progress(0.0, text="Đang chuẩn bị…")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="aulac-ui-") as tmp:
+        for i, upload in enumerate(files):
+            name = Path(upload.name).name or f"tai-lieu-{i + 1}"
+            bar.progress(i / len(files), text=f"Đang nạp {name} ({i + 1}/{len(files)})…")
+            folder = Path(tmp) / str(i)
+            folder.mkdir()
+            path = folder / name
+            path.write_bytes(upload.getvalue())
+            try:
+                summary = ctx.client.ingest_file(ctx.sandbox, path, ctx.access)
+            except AulacError as exc:
+                results.append(("error", f"**{name}**: không nạp được — {exc}"))
+                continue
+            errors = summary.get("errors") or []
+            if errors:
+                detail = "; ".join(str(e.get("error", e)) for e in errors)
+                results.append(("error", f"**{name}**: không nạp được — {detail}"))
+            elif summary.get("skipped") and not summary.get("documents"):
+                results.append(("info", f"**{name}**: không thay đổi (đã có trong kho)."))
+            else:
+                results.append(("success", f"**{name}**: {summary.get('chunks', 0)} đoạn đã được lập chỉ mục."))
+    bar.progress(1.0, text=f"Xong: {len(files)} tệp.")
+    st.session_state["kb_flash"] = results
+
+
+if require(ctx, ("audit", "ingest"), "Kho tài liệu"):
+    _flash()
+    can_ingest = ctx.can("ingest")
+
+    st.subheader("Tải tài liệu lên")
+    if not can_ingest:
+        st.info("Chỉ khóa **quản trị (admin)** mới được tải lên hoặc xoá tài liệu.", icon=":material/lock:")
+    else:
+        files = st.file_uploader(
+            "Chọn tệp PDF, DOCX, TXT hoặc MD", type=FILE_TYPES, accept_multiple_files=True, key="kb_files"
+        )
+        if st.button("Nạp vào sandbox", type="primary", icon=":material/upload:", disabled=not files, key="kb_ingest"):
+            _upload(ctx, files)
+            _flash()
+
+    st.subheader("Tài liệu trong sandbox")
+    try:
+        documents = ctx.client.documents(ctx.sandbox, ctx.access)
+    except UnsupportedByApi as exc:
+        st.info(f"Chưa có: {exc}.", icon=":material/construction:")
+        documents = None
+    except AulacError as exc:
+        st.error(f"Không đọc được danh sách tài liệu: {exc}")
+        documents = None
+    if documents is not None:
+        if not documents:
+            st.info(
+                "Sandbox chưa có tài liệu nào. Hãy tải lên hoặc chạy `aulac ingest TÊN --demo`.",
+                icon=":material/inbox:",
+            )
+        else:
+            total = sum(d["chunks"] for d in documents)
+            c1, c2 = st.columns(2)
+            c1.metric("Tài liệu", len(documents))
+            c2.metric("Đoạn (chunk)", total)
+            st.dataframe(
+                [
+                    {
+                        "Mã tài liệu": d["doc_id"],
+                        "Tiêu đề": d["title"],
+                        "Số đoạn": d["chunks"],
+                        "Cập nhật": datetime.fromtimestamp(d["updated_at"]).strftime("%Y-%m-%d %H:%M"),
+                    }
+                    for d in documents
+                ],
+                hide_index=True,
+                width="stretch",
+            )
+            if can_ingest:
+                with st.form("kb_delete"):
+                    doc_id = st.selectbox("Xoá tài liệu", [d["doc_id"] for d in documents], key="kb_delete_id")
+                    confirm = st.checkbox("Tôi xác nhận xoá tài liệu này và mọi đoạn của nó", key="kb_delete_ok")
+                    if st.form_submit_button("Xoá", icon=":material/delete:"):
+                        if confirm:
+                            _delete(ctx, doc_id)
+                            st.rerun()
+                        else:
+                            st.warning("Hãy đánh dấu ô xác nhận trước khi xoá.")
