@@ -13,8 +13,6 @@ input rails with the sandbox's embedder in the scope rail.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -26,22 +24,10 @@ sys.path.insert(0, str(ROOT))
 from aulac_rag.guardrails import load_guard  # noqa: E402
 from aulac_rag.guardrails.evaluation import Report, evaluate, load_cases  # noqa: E402
 from aulac_rag.sandbox import Sandbox  # noqa: E402
+from bench.common import machine  # noqa: E402
 
 SANDBOXES = ("healthcare", "education", "finance")
 TARGETS = "targets: attacks blocked ≥ 95%, escalations 100%, benign wrongly blocked ≤ 3%, PII recall ≥ 98% at precision ≥ 95%, rule rails < 5 ms"
-
-
-def machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, load avg {load:.2f}"
 
 
 def pct(value: float | None) -> str:

@@ -147,6 +147,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--client-max", type=int, default=10000, help="largest size for the qdrant-client local mode and LangChain")
+    parser.add_argument("--sample", type=int, default=400, help="base chunks embedded for real; replicas perturb them")
+    parser.add_argument("--client-queries", type=int, default=40, help="queries timed on the (slow, brute-force) local mode")
     args = parser.parse_args()
     home = OUT / "speed-home"
     import shutil
@@ -166,7 +168,7 @@ def main() -> None:
     all_base = [c for cs in base_chunks.values() for c in cs]
     print(f"# Retrieval speed — {time.strftime('%Y-%m-%d')} — {machine()}")
     print(f"base data: {len(docs)} documents (laws + medical articles) → {len(all_base)} chunks; queries: {len(questions)} real questions\n")
-    sample = all_base[:: max(1, len(all_base) // 1500)]
+    sample = all_base[:: max(1, len(all_base) // args.sample)]
     started = time.perf_counter()
     cache = CachedPassageEmbedder(probe.embedder, home / "cache" / "embeddings.sqlite")
     sample_vectors = cache.embed_passages([index_text(c) for c in sample])
@@ -193,7 +195,8 @@ def main() -> None:
             warm_cache(box, corpus, base_vectors)
             summary = box.ingest_documents(corpus, progress=False)
             rate = summary.chunks / summary.seconds
-            p50, p95, search95 = query_latency(box, questions)
+            timed = questions if index["engine"] == "edge" else questions[: args.client_queries]
+            p50, p95, search95 = query_latency(box, timed)
             print(f"| {label} | {summary.chunks} | {rate:.0f} | {p50:.1f} | {p95:.1f} | {search95:.1f} |", flush=True)
             if index["engine"] == "edge" and size <= args.client_max:
                 payloads = box.index.scroll_payloads(["text", "title", "metadata"])
@@ -202,7 +205,7 @@ def main() -> None:
                 cache = CachedPassageEmbedder(box.embedder, home / "cache" / "embeddings.sqlite")
                 vectors = cache.embed_passages(texts)
                 cache.close()
-                rate_lc, p50_lc, p95_lc = langchain_baseline(texts, vectors, edge_box, questions)
+                rate_lc, p50_lc, p95_lc = langchain_baseline(texts, vectors, edge_box, questions[: args.client_queries])
                 print(f"| LangChain QdrantVectorStore hybrid (local mode) | {len(texts)} | {rate_lc:.0f} | {p50_lc:.1f} | {p95_lc:.1f} | |", flush=True)
             box.close()
 
