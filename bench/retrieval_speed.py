@@ -110,7 +110,8 @@ def langchain_baseline(chunks_text: list[str], vectors: np.ndarray, box: Sandbox
 
     class Dense(Embeddings):
         def embed_documents(self, texts: list[str]) -> list[list[float]]:
-            return [lookup[t].tolist() for t in texts]
+            # LangChain probes the size with a dummy text: embed anything unknown for real
+            return [lookup[t].tolist() if t in lookup else box.embedder.embed_passages([t])[0].tolist() for t in texts]
 
         def embed_query(self, text: str) -> list[float]:
             return box.embedder.embed_query(text).tolist()

@@ -139,8 +139,14 @@ IndexFactory = Callable[[str, IndexConfig, Path], VectorIndex]
 index_engines: Registry[IndexFactory] = Registry("index engine")
 
 
-def open_index(collection: str, config: IndexConfig, home: Path) -> VectorIndex:
-    import aulac_rag.index.edge  # noqa: F401  (registers engines)
-    import aulac_rag.index.server  # noqa: F401
+# Built-in engines register on import; importing only the one asked for keeps start-up fast
+# (qdrant-client alone takes about a second to import).
+_BUILTIN_ENGINES = {"edge": "edge", "embedded": "edge", "qdrant": "server", "server": "server"}
 
+
+def open_index(collection: str, config: IndexConfig, home: Path) -> VectorIndex:
+    import importlib
+
+    if config.engine in _BUILTIN_ENGINES and config.engine not in index_engines:
+        importlib.import_module(f"aulac_rag.index.{_BUILTIN_ENGINES[config.engine]}")
     return index_engines.get(config.engine)(collection, config, home)

@@ -10,6 +10,9 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
 
 from aulac_rag.text.normalize import has_diacritics
 from aulac_rag.text.tokenize import folded_tokens, tokenizers
@@ -24,6 +27,7 @@ class SparseVector:
     values: list[float]
 
 
+@lru_cache(maxsize=500_000)
 def token_id(token: str) -> int:
     """Stable 31-bit id of a token (collisions are negligible at corpus vocabularies)."""
     return zlib.crc32(token.encode("utf-8")) & 0x7FFFFFFF
@@ -37,10 +41,13 @@ class BM25SparseEncoder:
         self.k1, self.b, self.avg_len = k1, b, avg_len
 
     def _doc_vector(self, tokens: list[str]) -> SparseVector:
-        counts: Counter[int] = Counter(token_id(t) for t in tokens)
+        counts = Counter(tokens)  # count strings first: one hash per distinct token
+        ids = np.fromiter(map(token_id, counts.keys()), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        indices, inverse = np.unique(ids, return_inverse=True)  # merges the rare hash collisions
+        tf = np.bincount(inverse, weights=tf)
         norm = self.k1 * (1 - self.b + self.b * len(tokens) / self.avg_len)
-        indices = sorted(counts)
-        return SparseVector(indices, [counts[i] * (self.k1 + 1) / (counts[i] + norm) for i in indices])
+        return SparseVector(indices.tolist(), (tf * (self.k1 + 1) / (tf + norm)).tolist())
 
     @staticmethod
     def _query_vector(tokens: list[str]) -> SparseVector:

@@ -15,15 +15,15 @@ from aulac_rag.errors import TextError
 _TCVN3_CHARS = set("¸µ¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞãßáâä«åèæçé¬êíëìîóïñòô¦öùøúûüõ§¢¡£¤¥")
 # VNI encodes tones as a second byte after the vowel: aù aø aû aõ aï, eä oã ...
 _VNI_PAIR = re.compile(r"[aeiouyAEIOUY][ùøûõïâêäãëöÙØÛÕÏÂÊÄÃËÖ]|ñ[a-z]|Ñ[A-Z]")
+_LETTER = re.compile(r"[^\W\d_]")
 _UNICODE_VI = re.compile("[ăĂđĐơƠưƯ\u1ea0-\u1ef9]")
 
 
 def detect_legacy_encoding(text: str) -> str | None:
     """``"TCVN3"``, ``"VNI"`` or ``None`` when the text looks like real Unicode."""
-    letters = sum(ch.isalpha() for ch in text)
-    if letters < 20:
-        return None
-    if len(_UNICODE_VI.findall(text)) > letters * 0.01:
+    vietnamese = len(_UNICODE_VI.findall(text))
+    letters = len(_LETTER.findall(text))
+    if letters < 20 or vietnamese > letters * 0.01:
         return None
     tcvn3 = sum(ch in _TCVN3_CHARS for ch in text)
     vni = len(_VNI_PAIR.findall(text))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Combining tone marks (NFD): grave, acute, hook above, tilde, dot below.
 _TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}
@@ -52,6 +53,7 @@ def _tone_index(bare: str) -> int | None:
     return cluster[1] if closed else cluster[0]
 
 
+@lru_cache(maxsize=200_000)  # a language has a few thousand syllables: cache them all
 def normalize_tone_placement(syllable: str) -> str:
     """Put the tone mark of one syllable on the conventional vowel (hoà → hòa)."""
     bare, tone = _split_tone(syllable)
@@ -72,11 +74,22 @@ def normalize_text(text: str) -> str:
     return _SYLLABLE.sub(lambda m: normalize_tone_placement(m.group(0)), text)
 
 
+def _fold_table() -> dict[int, str]:
+    table = {ord("đ"): "d", ord("Đ"): "D"}
+    for code in [*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)]:
+        base = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if unicodedata.category(c) != "Mn")
+        if base and base != chr(code) and base.isascii():
+            table[code] = base
+    return table
+
+
+_FOLD = _fold_table()
+_COMBINING = re.compile("[\u0300-\u036f]")
+
+
 def fold_diacritics(text: str) -> str:
     """Text without Vietnamese diacritics: ``Bảo hiểm đường`` → ``Bao hiem duong``."""
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return stripped.replace("đ", "d").replace("Đ", "D")
+    return _COMBINING.sub("", unicodedata.normalize("NFC", text).translate(_FOLD))
 
 
 def has_diacritics(text: str) -> bool:

@@ -54,7 +54,7 @@ def underthesea_tokens(text: str) -> list[str]:
 
 def folded_tokens(tokens: list[str]) -> list[str]:
     """The same tokens without diacritics, for queries typed without them."""
-    return [fold_diacritics(t) for t in tokens]
+    return fold_diacritics("\x00".join(tokens)).split("\x00") if tokens else []
 
 
 @lru_cache(maxsize=1)
