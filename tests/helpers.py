@@ -32,3 +32,17 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
 def requires_shared() -> pytest.MarkDecorator:
     return pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is absent (fresh clone outside CI)")
 
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    """Run ``aulac ARGS`` in-process; (exit code, stdout, stderr)."""
+    from aulac_rag.cli.main import main
+
+    monkeypatch.setattr("sys.argv", ["aulac", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

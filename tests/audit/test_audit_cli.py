@@ -9,21 +9,8 @@ from pathlib import Path
 import pytest
 
 from aulac_rag.audit import AuditLog
-from aulac_rag.cli.main import main
 from tests.audit.helpers import entry
-
-
-def run_cli(
-    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["aulac", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.helpers import run_cli
 
 
 @pytest.fixture

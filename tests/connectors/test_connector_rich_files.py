@@ -9,9 +9,8 @@ from pathlib import Path
 import docx
 import pypdf
 import pytest
-from aulac_rag.connectors import FilesConnector
 
-from aulac_rag.documents import Document, SourceError
+from tests.connectors.support import only_document, only_error
 
 PAGE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title> Bệnh   tiểu đường </title>
@@ -29,20 +28,6 @@ PAGE = """<!DOCTYPE html>
 </body></html>"""
 
 
-def read(path: Path) -> list[Document | SourceError]:
-    return list(FilesConnector().run(str(path)))
-
-
-def only_document(path: Path) -> Document:
-    items = read(path)
-    assert len(items) == 1 and isinstance(items[0], Document), items
-    return items[0]
-
-
-def only_error(path: Path) -> SourceError:
-    items = read(path)
-    assert len(items) == 1 and isinstance(items[0], SourceError), items
-    return items[0]
 
 
 class TestHtml:

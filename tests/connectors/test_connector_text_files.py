@@ -6,31 +6,16 @@ import codecs
 from pathlib import Path
 
 import pytest
-from aulac_rag.connectors import FilesConnector
 from aulac_rag.connectors.readers.text import decode_text, markdown_title
 
-from aulac_rag.documents import Document, SourceError
 from aulac_rag.errors import ConnectorError
+from tests.connectors.support import only_document, only_error
 
 # Windows-1258 spells tones as combining marks after a base letter it has (ê + U+0301 for ế).
 CP1258_TEXT = "Ti\u00ea\u0301ng Vi\u00ea\u0323t, xin ch\u00e0o"
 VIETNAMESE = "Điều 1. Phạm vi điều chỉnh\nLuật này quy định về khám bệnh, chữa bệnh."
 
 
-def read(path: Path) -> list[Document | SourceError]:
-    return list(FilesConnector().run(str(path)))
-
-
-def only_document(path: Path) -> Document:
-    items = read(path)
-    assert len(items) == 1 and isinstance(items[0], Document), items
-    return items[0]
-
-
-def only_error(path: Path) -> SourceError:
-    items = read(path)
-    assert len(items) == 1 and isinstance(items[0], SourceError), items
-    return items[0]
 
 
 class TestTxt:

@@ -36,24 +36,14 @@ box.close()
 """
 
 
-def _pending(home: Path) -> int:
+def _count(home: Path, where: str) -> int:
+    """Manifest rows matching ``where``, read from outside the ingesting process."""
     db = home / "state" / "crash" / "manifest.sqlite"
     if not db.exists():
         return 0
     try:
         with sqlite3.connect(db, timeout=1) as conn:
-            return conn.execute("SELECT COUNT(*) FROM documents WHERE pending_hash IS NOT NULL").fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
-
-
-def _committed(home: Path) -> int:
-    db = home / "state" / "crash" / "manifest.sqlite"
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db, timeout=1) as conn:
-            return conn.execute("SELECT COUNT(*) FROM documents WHERE doc_hash IS NOT NULL").fetchone()[0]
+            return conn.execute(f"SELECT COUNT(*) FROM documents WHERE {where}").fetchone()[0]
     except sqlite3.OperationalError:
         return 0
 
@@ -64,7 +54,7 @@ def _kill_mid_ingest(home: Path, corpus: Path, after_committed: int) -> None:
     proc = subprocess.Popen([sys.executable, "-c", INGEST, str(corpus)], env=env)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
-        if _committed(home) >= after_committed and _pending(home) > 0:
+        if _count(home, "doc_hash IS NOT NULL") >= after_committed and _count(home, "pending_hash IS NOT NULL") > 0:
             os.kill(proc.pid, signal.SIGKILL)
             break
         time.sleep(0.005)

@@ -4,23 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from aulac_rag.cli.main import main
 from aulac_rag.errors import ConfigError
 from aulac_rag.generation import vllm_serve
 from aulac_rag.generation.vllm_serve import VllmOptions, build_vllm_command, missing_requirements, redact_command
-
-
-def run_cli(
-    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["aulac", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.helpers import run_cli
 
 
 class TestVllmOptions:
