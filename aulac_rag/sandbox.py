@@ -140,7 +140,7 @@ class Sandbox:
         settings = SearchSettings(
             limit=k or r.k, prefetch=max(r.prefetch, k or r.k), fusion=r.fusion, dense_weight=r.dense_weight, rrf_k=r.rrf_k
         )
-        if not self.index.exists() or self.index.count() == 0:
+        if not self.index.exists():  # (an exact count would cost ~7 ms a query at 100k points)
             return [RetrievalResult(query=q, hits=[], timings_ms={}) for q in queries]
         results = []
         for query in queries:

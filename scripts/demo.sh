@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 . .venv/bin/activate
 export AULAC_HOME=${AULAC_HOME:-$HOME/.aulac}
-QUESTION=${1:-"Đi khám đúng tuyến thì bảo hiểm y tế chi trả bao nhiêu phần trăm?"}
+QUESTION=${1:-"Mức hưởng bảo hiểm y tế khi khám đúng tuyến là bao nhiêu?"}
 aulac ingest healthcare --demo
 echo
 echo "Câu hỏi: $QUESTION"
