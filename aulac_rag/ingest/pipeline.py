@@ -147,7 +147,8 @@ class Ingestor:
                 "content_hash": chunk.content_hash,
                 "metadata": chunk.metadata,
             }
-            points.append(IndexPoint(point_id(chunk.doc_id, chunk.position, chunk.doc_hash), vector.tolist(), self.sparse.passage(text), payload))
+            sparse = self.sparse.passage(text, normalized=True)  # _prepare normalized the document
+            points.append(IndexPoint(point_id(chunk.doc_id, chunk.position, chunk.doc_hash), vector.tolist(), sparse, payload))
         return points
 
     def _index_document(self, document: Document, doc_hash: str) -> int:

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from aulac_rag.text.normalize import has_diacritics
-from aulac_rag.text.tokenize import folded_tokens, tokenizers
+from aulac_rag.text.tokenize import fold_token, folded_tokens, tokenizers
 
 SPARSE_EXACT = "bm25"
 SPARSE_FOLDED = "bm25_folded"
@@ -33,6 +33,12 @@ def token_id(token: str) -> int:
     return zlib.crc32(token.encode("utf-8")) & 0x7FFFFFFF
 
 
+@lru_cache(maxsize=500_000)
+def _token_ids(token: str) -> tuple[int, int]:
+    """Ids of a token with and without diacritics."""
+    return token_id(token), token_id(fold_token(token))
+
+
 class BM25SparseEncoder:
     """Encodes passages and queries into BM25 sparse vectors."""
 
@@ -40,23 +46,30 @@ class BM25SparseEncoder:
         self.tokenize = tokenizers.get(tokenizer)
         self.k1, self.b, self.avg_len = k1, b, avg_len
 
-    def _doc_vector(self, tokens: list[str]) -> SparseVector:
-        counts = Counter(tokens)  # count strings first: one hash per distinct token
-        ids = np.fromiter(map(token_id, counts.keys()), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        indices, inverse = np.unique(ids, return_inverse=True)  # merges the rare hash collisions
-        tf = np.bincount(inverse, weights=tf)
-        norm = self.k1 * (1 - self.b + self.b * len(tokens) / self.avg_len)
-        return SparseVector(indices.tolist(), (tf * (self.k1 + 1) / (tf + norm)).tolist())
+    def _weights(self, ids: np.ndarray, tf: np.ndarray, length: int) -> SparseVector:
+        indices, inverse = np.unique(ids, return_inverse=True)  # merges folded twins and rare hash collisions
+        counts = np.bincount(inverse, weights=tf)
+        norm = self.k1 * (1 - self.b + self.b * length / self.avg_len)
+        return SparseVector(indices.tolist(), (counts * (self.k1 + 1) / (counts + norm)).tolist())
 
     @staticmethod
     def _query_vector(tokens: list[str]) -> SparseVector:
         indices = sorted({token_id(t) for t in tokens})
         return SparseVector(indices, [1.0] * len(indices))
 
-    def passage(self, text: str) -> dict[str, SparseVector]:
-        tokens = self.tokenize(text)
-        return {SPARSE_EXACT: self._doc_vector(tokens), SPARSE_FOLDED: self._doc_vector(folded_tokens(tokens))}
+    def passage(self, text: str, normalized: bool = False) -> dict[str, SparseVector]:
+        """Both vectors of a passage; ``normalized=True`` when ``normalize_text`` already ran."""
+        tokens = self.tokenize(text, normalized=normalized)
+        if not tokens:
+            empty = SparseVector([], [])
+            return {SPARSE_EXACT: empty, SPARSE_FOLDED: empty}
+        counts = Counter(tokens)  # count strings first: one lookup per distinct token
+        ids = np.array(list(map(_token_ids, counts)), dtype=np.int64)
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        return {
+            SPARSE_EXACT: self._weights(ids[:, 0], tf, len(tokens)),
+            SPARSE_FOLDED: self._weights(ids[:, 1], tf, len(tokens)),
+        }
 
     def query(self, text: str) -> tuple[str, SparseVector]:
         """(vector name, vector): the folded space when the query has no diacritics."""

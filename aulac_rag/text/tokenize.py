@@ -18,38 +18,47 @@ from aulac_rag.text.normalize import fold_diacritics, normalize_text
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
-Tokenizer = Callable[[str], list[str]]
+Tokenizer = Callable[..., list[str]]
+"""``tokenizer(text, normalized=False)``; ``normalized=True`` skips :func:`normalize_text` (ingestion did it)."""
 tokenizers: Registry[Tokenizer] = Registry("sparse tokenizer")
 
 
-def syllables(text: str) -> list[str]:
+def _normalized(text: str, normalized: bool) -> str:
+    return text if normalized else normalize_text(text)
+
+
+def syllables(text: str, normalized: bool = False) -> list[str]:
     """Normalized, lower-cased syllables (and numbers) of ``text``."""
-    return _TOKEN.findall(normalize_text(text).lower())
+    return _TOKEN.findall(_normalized(text, normalized).lower())
 
 
 @tokenizers.register("syllable")
-def syllable_tokens(text: str) -> list[str]:
-    return syllables(text)
+def syllable_tokens(text: str, normalized: bool = False) -> list[str]:
+    return syllables(text, normalized)
 
 
 @tokenizers.register("syllable_bigram")
-def syllable_bigram_tokens(text: str) -> list[str]:
-    units = syllables(text)
+def syllable_bigram_tokens(text: str, normalized: bool = False) -> list[str]:
+    units = syllables(text, normalized)
     return units + [f"{a}_{b}" for a, b in zip(units, units[1:], strict=False)]
 
 
 @tokenizers.register("pyvi")
-def pyvi_tokens(text: str) -> list[str]:
+def pyvi_tokens(text: str, normalized: bool = False) -> list[str]:
     from pyvi import ViTokenizer
 
-    return _TOKEN.findall(ViTokenizer.tokenize(normalize_text(text)).lower())
+    return _TOKEN.findall(ViTokenizer.tokenize(_normalized(text, normalized)).lower())
 
 
 @tokenizers.register("underthesea")
-def underthesea_tokens(text: str) -> list[str]:
+def underthesea_tokens(text: str, normalized: bool = False) -> list[str]:
     from underthesea import word_tokenize
 
-    return [w.replace(" ", "_") for w in word_tokenize(normalize_text(text).lower()) if _TOKEN.search(w)]
+    return [w.replace(" ", "_") for w in word_tokenize(_normalized(text, normalized).lower()) if _TOKEN.search(w)]
+
+
+fold_token = lru_cache(maxsize=500_000)(fold_diacritics)
+"""One token without diacritics (cached: vocabularies are small)."""
 
 
 def folded_tokens(tokens: list[str]) -> list[str]:
