@@ -11,6 +11,7 @@ fires; an output rail rewrites an answer. A rail is a class with a pydantic
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -85,40 +86,35 @@ class GuardInput:
         return self._detector.mask(self.text, self.pii)
 
 
-class InputRail:
-    """Base class: ``check`` returns a decision when the rule fires, else None."""
+class _Rail:
+    """What every rail holds: its rule from the policy, its validated params and the context."""
 
     Params: ClassVar[type[RuleParams]] = RuleParams
+
+    def __init__(self, spec: RuleSpec, params: RuleParams, context: RailContext) -> None:
+        self.spec = spec
+        self.params = params
+        self.context = context
+
+    def decision(self, **details: Any) -> RuleDecision:
+        return RuleDecision(id=self.spec.id, action=self.spec.action, message=self.spec.message, details=details)
+
+
+class InputRail(_Rail, ABC):
+    """Base class: ``check`` returns a decision when the rule fires, else None."""
+
     #: "model" rails (embedder, LLM) are skipped once a rule-based rail has stopped the input.
     cost: ClassVar[str] = "rule"
 
-    def __init__(self, spec: RuleSpec, params: RuleParams, context: RailContext) -> None:
-        self.spec = spec
-        self.params = params
-        self.context = context
-
-    def decision(self, **details: Any) -> RuleDecision:
-        return RuleDecision(id=self.spec.id, action=self.spec.action, message=self.spec.message, details=details)
-
-    def check(self, item: GuardInput) -> RuleDecision | None:
-        raise NotImplementedError
+    @abstractmethod
+    def check(self, item: GuardInput) -> RuleDecision | None: ...
 
 
-class OutputRail:
+class OutputRail(_Rail, ABC):
     """Base class: ``apply`` returns the rewritten answer and a decision when it changed anything."""
 
-    Params: ClassVar[type[RuleParams]] = RuleParams
-
-    def __init__(self, spec: RuleSpec, params: RuleParams, context: RailContext) -> None:
-        self.spec = spec
-        self.params = params
-        self.context = context
-
-    def decision(self, **details: Any) -> RuleDecision:
-        return RuleDecision(id=self.spec.id, action=self.spec.action, message=self.spec.message, details=details)
-
-    def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]:
-        raise NotImplementedError
+    @abstractmethod
+    def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]: ...
 
 
 input_rails: Registry[type[InputRail]] = Registry("input rail kind")
