@@ -63,7 +63,7 @@ fold_token = lru_cache(maxsize=500_000)(fold_diacritics)
 
 def folded_tokens(tokens: list[str]) -> list[str]:
     """The same tokens without diacritics, for queries typed without them."""
-    return fold_diacritics("\x00".join(tokens)).split("\x00") if tokens else []
+    return [fold_token(t) for t in tokens]
 
 
 @lru_cache(maxsize=1)
