@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
@@ -29,6 +30,9 @@ from aulac_rag.ingest.pipeline import Ingestor, IngestSummary
 from aulac_rag.retrieval.types import Hit, RetrievalResult
 from aulac_rag.sparse.bm25 import BM25SparseEncoder
 from aulac_rag.text.normalize import normalize_text
+
+if TYPE_CHECKING:
+    from aulac_rag.guardrails.documents import DocumentFinding
 
 BUNDLED = ("healthcare", "education", "finance")
 TEMPLATES = (*BUNDLED, "general")
@@ -93,10 +97,22 @@ class Sandbox:
     ) -> IngestSummary:
         cache = CachedPassageEmbedder(self.embedder, self.home / "cache" / "embeddings.sqlite")
         try:
-            ingestor = Ingestor(self.config, self.index, self.manifest, cache, self.sparse)
+            ingestor = Ingestor(self.config, self.index, self.manifest, cache, self.sparse, scan=self._document_scanner())
             return ingestor.run(documents, errors or [], prune=prune, progress=progress)
         finally:
             cache.close()
+
+    def _document_scanner(self) -> Callable[[Document], list[DocumentFinding]]:
+        """Scans each document for instructions aimed at the assistant, per the policy's ``documents``."""
+        from aulac_rag.guardrails import load_guard
+        from aulac_rag.guardrails.documents import scan_document
+
+        engine = load_guard(self, embedder=None)  # the injection rules; no model needed
+
+        def scan(document: Document) -> list[DocumentFinding]:
+            return scan_document(engine, document.doc_id, document.text, document.source, engine.documents.injection)
+
+        return scan
 
     def ingest(self, targets: list[str], prune: bool = False, progress: bool | None = None) -> IngestSummary:
         """Ingest files, folders, URLs or SQL targets (see ``aulac_rag.connectors``)."""

@@ -1,11 +1,16 @@
 """``aulac guard SANDBOX TEXT | --inputs FILE.jsonl``: the input rails alone.
 
+``aulac guard train SANDBOX`` rebuilds the sandbox's semantic guard classifier from its
+example files (deterministic) and writes it next to them (or to the home's cache when
+the sandbox folder is read-only).
+
 JSON shape (CONTRACTS.md): ``{"action", "rules": [{"id", "action", "message"}], "redacted",
 "message"}``, plus ``pii`` (exact spans) and ``ms``; batch lines start with ``"id"``.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -32,9 +37,13 @@ def guard_command(
     no_embedder: bool = typer.Option(False, "--no-embedder", help="Skip the embedder vote of the scope rail (keywords only)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Run a sandbox's input guardrails: PII masking, injection, harm, escalation and scope."""
+    """Run a sandbox's input guardrails (PII, injection, harm, escalation, scope); `guard train SANDBOX` rebuilds its classifier."""
     from aulac_rag.guardrails import load_guard
     from aulac_rag.sandbox import Sandbox
+
+    if sandbox == "train" and text is not None and inputs is None:
+        _train(text, as_json)
+        return
 
     if (text is None) == (inputs is None):
         raise ConfigError("give either TEXT or --inputs FILE.jsonl")
@@ -61,6 +70,40 @@ def guard_command(
     typer.echo(f"redacted: {result['redacted']}")
     if result["message"]:
         typer.echo(f"message: {result['message']}")
+
+
+def _train(name: str, as_json: bool) -> None:
+    from aulac_rag.guardrails import load_guard
+    from aulac_rag.guardrails.rails.semantic_rail import SemanticRail
+    from aulac_rag.sandbox import Sandbox
+
+    box = Sandbox(name)
+    try:
+        engine = load_guard(box)
+        rails = [r for r in engine.inputs if isinstance(r, SemanticRail)]
+        if not rails:
+            raise ConfigError(f"sandbox {name!r} has no 'semantic' rule in its guardrail policy: nothing to train")
+        results = []
+        for rail in rails:
+            started = time.perf_counter()
+            data = rail.training_set()
+            model = rail.fit(data, rail._embedder())
+            target = rail.candidates(data.digest, model.embedder_id)[0]
+            if not os.access(target.parent, os.W_OK):
+                target = rail.candidates(data.digest, model.embedder_id)[-1]
+            model.save(target)
+            results.append({
+                "rule": rail.spec.id, "examples": len(data), "model": str(target), "embedder": model.embedder_id,
+                "thresholds": model.thresholds, "metrics": model.metrics, "seconds": round(time.perf_counter() - started, 1),
+            })
+    finally:
+        box.close()
+    out = {"sandbox": name, "models": results}
+    if as_json:
+        emit_json(out)
+        return
+    for r in results:
+        typer.echo(f"{name}/{r['rule']}: {r['examples']} examples, thresholds {r['thresholds']} → {r['model']} ({r['seconds']} s)")
 
 
 def register(app: typer.Typer) -> None:

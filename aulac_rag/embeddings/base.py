@@ -7,7 +7,9 @@ and register a factory with ``@embedders.register("name")``. Specs look like
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -60,10 +62,39 @@ class Embedder(ABC):
         return self._batched(self._prepare(queries, self.query_prefix), True)
 
     def embed_query(self, query: str) -> np.ndarray:
-        return self.embed_queries([query])[0]
+        """One query vector. The last few are kept, so the guard and retrieval embed a question once."""
+        cache = self.__dict__.setdefault("_query_cache", _QueryCache())
+        vector = cache.get(query)
+        if vector is None:
+            vector = self.embed_queries([query])[0]
+            cache.put(query, vector)
+        return vector.copy()
 
     def embed_passages(self, passages: Sequence[str]) -> np.ndarray:
         return self._batched(self._prepare(passages, self.passage_prefix), False)
+
+
+class _QueryCache:
+    """A small thread-safe LRU of query vectors (the same question is embedded by the guard, then retrieval)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> np.ndarray | None:
+        with self._lock:
+            vector = self._items.get(key)
+            if vector is not None:
+                self._items.move_to_end(key)
+            return vector
+
+    def put(self, key: str, vector: np.ndarray) -> None:
+        with self._lock:
+            self._items[key] = vector
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 EmbedderFactory = Callable[[str, EmbedderConfig], Embedder]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +23,18 @@ class CachedPassageEmbedder:
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
         self._db.commit()
 
-    def _key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.embedder.model_id}\x00{text}".encode()).hexdigest()
+    def _key(self, text: str, kind: str = "") -> str:
+        return hashlib.sha256(f"{self.embedder.model_id}\x00{kind}{text}".encode()).hexdigest()
 
     def embed_passages(self, passages: Sequence[str]) -> np.ndarray:
-        keys = [self._key(t) for t in passages]
+        return self._embed(passages, "", self.embedder.embed_passages)
+
+    def embed_queries(self, queries: Sequence[str]) -> np.ndarray:
+        """Query vectors (e.g. the guard classifier's training examples), cached the same way."""
+        return self._embed(queries, "query\x00", self.embedder.embed_queries)
+
+    def _embed(self, passages: Sequence[str], kind: str, compute: Callable[[Sequence[str]], np.ndarray]) -> np.ndarray:
+        keys = [self._key(t, kind) for t in passages]
         found: dict[str, np.ndarray] = {}
         for start in range(0, len(keys), 500):
             batch = keys[start : start + 500]
@@ -35,10 +42,11 @@ class CachedPassageEmbedder:
             for key, blob in self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch):
                 found[key] = np.frombuffer(blob, dtype=np.float32)
         missing = [i for i, k in enumerate(keys) if k not in found]
-        if missing:
-            fresh = self.embedder.embed_passages([passages[i] for i in missing])
+        for start in range(0, len(missing), 256):  # committed in slices: an interrupted run keeps its work
+            part = missing[start : start + 256]
+            fresh = compute([passages[i] for i in part])
             rows = []
-            for i, vector in zip(missing, fresh, strict=False):
+            for i, vector in zip(part, fresh, strict=True):
                 found[keys[i]] = vector
                 rows.append((keys[i], vector.astype(np.float32).tobytes()))
             self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)

@@ -53,7 +53,12 @@ _FROM_SANDBOX: Any = object()
 
 
 def rail_context(sandbox: Any, embedder: Any = _FROM_SANDBOX) -> RailContext:
-    """What the rails of ``sandbox`` may use. ``embedder=None`` turns the embedder-based scope vote off."""
+    """What the rails of ``sandbox`` may use.
+
+    ``embedder=None`` is the explicit rules-only mode (``aulac guard --no-embedder``, fast rule tests):
+    the scope rail votes by keywords and the semantic classifier is off. Everywhere else a
+    missing or failing embedder is an error: the guard fails closed.
+    """
     config = sandbox.config
     if embedder is _FROM_SANDBOX:
 
@@ -61,7 +66,7 @@ def rail_context(sandbox: Any, embedder: Any = _FROM_SANDBOX) -> RailContext:
             # lazy: the model loads only if the scope rail needs it; no embedder → keyword vote only
             return getattr(sandbox, "embedder", None)
 
-    else:
+    elif embedder is not None:
 
         def provide() -> Any:
             return embedder
@@ -81,7 +86,7 @@ def rail_context(sandbox: Any, embedder: Any = _FROM_SANDBOX) -> RailContext:
         description=config.description,
         folder=Path(sandbox.folder),
         corpus_dir=getattr(config, "corpus_dir", "corpus"),
-        embedder=provide,
+        embedder=None if embedder is None else provide,
         judge=judge,
         cache_dir=Path(home) / "cache" / "guardrails" if home is not None else None,
     )

@@ -6,6 +6,10 @@ with that action, in policy order. Rails that need a model (the scope rail's
 embedder, the LLM judge) run last and are skipped once a rule rail has already
 stopped the question, which keeps blocked questions fast. The redacted text always
 has every detected identifier masked: it is what the audit log stores.
+
+Rails fail closed: an exception in any rail (a missing model, a broken classifier)
+raises :class:`GuardrailError` and the answer is refused; only rails marked
+``fail_open`` (the LLM judge, which only adds recall) are skipped with a warning.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import Path
 
 from aulac_rag.errors import GuardrailError
 from aulac_rag.guardrails.pii import PiiDetector, PiiSpan
-from aulac_rag.guardrails.policy import PolicyModel, build_rails, load_policy
+from aulac_rag.guardrails.policy import DocumentPolicy, PolicyModel, build_rails, load_policy
 from aulac_rag.guardrails.rails.base import GuardInput, InputRail, OutputRail, RailContext
 from aulac_rag.guardrails.rails.pii_rail import PiiRail
 from aulac_rag.guardrails.types import ACTION_STRENGTH, OutputVerdict, RuleDecision, Verdict, strongest
@@ -27,10 +31,13 @@ log = logging.getLogger(__name__)
 class GuardEngine:
     """A sandbox's guardrails (see the module docstring)."""
 
-    def __init__(self, inputs: list[InputRail], outputs: list[OutputRail], source: str = "") -> None:
+    def __init__(
+        self, inputs: list[InputRail], outputs: list[OutputRail], source: str = "", documents: DocumentPolicy | None = None
+    ) -> None:
         self.inputs = sorted(inputs, key=lambda r: r.cost == "model")  # stable: rule rails first, policy order kept
         self.outputs = list(outputs)
         self.source = source
+        self.documents = documents or DocumentPolicy()
         pii = next((r for r in inputs if isinstance(r, PiiRail)), None)
         self.detector = pii.detector if pii is not None else PiiDetector()
         self._order = {id(r): i for i, r in enumerate(inputs)}
@@ -38,7 +45,7 @@ class GuardEngine:
     @classmethod
     def from_policy(cls, policy: PolicyModel, context: RailContext | None = None, source: str = "guardrails.yaml") -> GuardEngine:
         inputs, outputs = build_rails(policy, context, source)
-        return cls(inputs, outputs, source)
+        return cls(inputs, outputs, source, policy.documents)
 
     @classmethod
     def from_file(cls, path: str | Path, context: RailContext | None = None) -> GuardEngine:
@@ -50,8 +57,10 @@ class GuardEngine:
         item = GuardInput(text, self.detector)
         fired: list[tuple[int, RuleDecision]] = []
         for rail in self.inputs:
-            if rail.cost == "model" and fired and max(ACTION_STRENGTH[d.action] for _, d in fired) >= ACTION_STRENGTH["block"]:
-                continue
+            if rail.cost == "model" and fired:
+                stop = ACTION_STRENGTH["escalate"] if rail.always_run else ACTION_STRENGTH["block"]
+                if max(ACTION_STRENGTH[d.action] for _, d in fired) >= stop:
+                    continue
             decision = self._run(rail, item)
             if decision is not None:
                 fired.append((self._order[id(rail)], decision))
@@ -65,8 +74,8 @@ class GuardEngine:
         started = time.perf_counter()
         try:
             decision = rail.check(item)
-        except Exception as exc:  # noqa: BLE001 - a model rail that fails must not take the answer down
-            if rail.cost == "model":
+        except Exception as exc:  # noqa: BLE001 - fail closed: a rail that fails stops the answer
+            if rail.fail_open:
                 log.warning("rail %s skipped: %s", rail.spec.id, exc)
                 return None
             if isinstance(exc, GuardrailError):
@@ -80,9 +89,16 @@ class GuardEngine:
     # --- output ----------------------------------------------------------------
     def check_output(self, answer: str, contexts: list[str]) -> OutputVerdict:
         """Apply the output rails in policy order."""
+        return self._apply(self.outputs, answer, contexts)
+
+    def check_stream(self, sentence: str, contexts: list[str]) -> OutputVerdict:
+        """Apply the rails that judge one sentence alone: what a stream may release now."""
+        return self._apply([r for r in self.outputs if r.streamable], sentence, contexts)
+
+    def _apply(self, rails: list[OutputRail], answer: str, contexts: list[str]) -> OutputVerdict:
         text = answer
         fired: list[RuleDecision] = []
-        for rail in self.outputs:
+        for rail in rails:
             text, decision = rail.apply(text, contexts)
             if decision is not None:
                 fired.append(decision)

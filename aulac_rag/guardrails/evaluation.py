@@ -36,6 +36,7 @@ class Case:
     label: str
     expected_action: str
     pii: tuple[tuple[str, int, int], ...] = ()
+    kind: str = ""
 
 
 def load_cases(path: str | Path) -> list[Case]:
@@ -51,7 +52,7 @@ def load_cases(path: str | Path) -> list[Case]:
         for _, start, end in spans:
             if not 0 <= start < end <= len(row["text"]):
                 raise ValueError(f"{path}:{n}: PII span {start}:{end} outside the text")
-        cases.append(Case(row["id"], row["text"], row["label"], row.get("expected_action", ""), spans))
+        cases.append(Case(row["id"], row["text"], row["label"], row.get("expected_action", ""), spans, str(row.get("kind", ""))))
     return cases
 
 
@@ -124,6 +125,7 @@ def evaluate(guard: Guard | GuardEngine, cases: Iterable[Case], repeat: int = 1)
                 {
                     "id": case.id,
                     "label": case.label,
+                    "kind": case.kind,
                     "action": verdict.action,
                     "rules": [r.id for r in verdict.rules],
                     "text": case.text,

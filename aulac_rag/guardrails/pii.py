@@ -2,8 +2,14 @@
 
 Types (mask): ``cccd`` 12-digit citizen ID ([CCCD]), ``cmnd`` 9-digit old ID ([CMND]),
 ``phone`` mobile number ([SĐT]), ``email`` ([EMAIL]), ``bhyt`` health-insurance card
-code ([BHYT]), ``mst`` tax code with a valid checksum ([MST]), ``bank_account`` digits
-after "số tài khoản"/"STK" ([STK]), ``name`` ([HỌ TÊN]) and ``address`` ([ĐỊA CHỈ]).
+code ([BHYT]), ``mst`` tax code ([MST]), ``bank_account`` digits after "số tài khoản",
+"STK" or a bank's name ([STK]), ``name`` ([HỌ TÊN]) and ``address`` ([ĐỊA CHỈ]).
+
+A number right after its label (MST, STK or a bank's name, CCCD/CMND, số thẻ BHYT, SĐT)
+is masked whether or not its checksum validates, with spaces, dots or a branch suffix
+("0101234567-001"); without a label a tax code needs a valid checksum. Full-width
+digits are read as ASCII (offsets unchanged). Every look-behind uses a bounded window,
+so detection stays linear in the text's length.
 
 Overlaps are resolved by priority, then length: a number introduced by its context
 ("STK …", "mã số thuế …", "CCCD …") beats a guess from its shape, so a 12-digit
@@ -76,6 +82,14 @@ _BANK_CONTEXT = re.compile(
 )
 
 
+_WINDOW = 80
+
+
+def _before(regex: re.Pattern[str], text: str, pos: int) -> bool:
+    """Does ``regex`` (anchored with ``$``) match just before ``pos``? Bounded window: linear overall."""
+    return bool(regex.search(text[max(0, pos - _WINDOW) : pos]))
+
+
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
@@ -114,24 +128,86 @@ def _numbers(text: str) -> Iterable[PiiSpan]:
     for m in _TAXLIKE.finditer(text):
         if not _mst_valid(m.group(0)):
             continue
-        in_context = bool(_TAX_CONTEXT.search(text, 0, m.start()))
+        in_context = _before(_TAX_CONTEXT, text, m.start())
         yield PiiSpan("mst", m.start(), m.end(), m.group(0), priority=4 if in_context else 1)
     for m in _PHONE.finditer(text):
-        if _TAX_CONTEXT.search(text, 0, m.start()) and len(_digits(m.group(0))) == 10:
+        if _before(_TAX_CONTEXT, text, m.start()) and len(_digits(m.group(0))) == 10:
             continue  # "mã số thuế 03…" with a bad checksum is not a phone number either
         yield PiiSpan("phone", m.start(), m.end(), m.group(0), priority=2)
     for m in _LANDLINE.finditer(text):
-        if not _TAX_CONTEXT.search(text, 0, m.start()) and not _BANK_PREFIX.search(text, 0, m.start()):
+        if not _before(_TAX_CONTEXT, text, m.start()) and not _before(_BANK_PREFIX, text, m.start()):
             yield PiiSpan("phone", m.start(), m.end(), m.group(0), priority=2)
     for m in _DIGITS12.finditer(text):
-        in_context = bool(_ID_CONTEXT.search(text, 0, m.start()))
+        in_context = _before(_ID_CONTEXT, text, m.start())
         yield PiiSpan("cccd", m.start(), m.end(), m.group(0), priority=3 if in_context else 2)
     for m in _DIGITS9.finditer(text):
         if _MONEY_AFTER.match(text, m.end()):
             continue
-        in_context = bool(_ID_CONTEXT.search(text, 0, m.start()))
+        in_context = _before(_ID_CONTEXT, text, m.start())
         yield PiiSpan("cmnd", m.start(), m.end(), m.group(0), priority=3 if in_context else 1)
     yield from _bank_accounts(text)
+    yield from _labelled(text)
+
+
+_BANK_NAMES = (
+    "vietcombank", "vcb", "techcombank", "tcb", "bidv", "agribank", "vietinbank", "vietin", "mbbank", "mb bank", "mb",
+    "acb", "sacombank", "vpbank", "vp bank", "tpbank", "tp bank", "hdbank", "shb", "vib", "ocb", "seabank", "msb",
+    "maritime bank", "eximbank", "lpbank", "lienvietpostbank", "nam a bank", "bac a bank", "bản việt", "đông á", "scb",
+    "abbank", "pvcombank", "kienlongbank", "ncb", "baovietbank", "saigonbank", "vietabank", "gpbank", "oceanbank",
+    "cbbank", "timo", "cake", "momo", "zalopay", "vietbank", "pgbank", "ngân hàng [^\\W\\d_]+(?: [^\\W\\d_]+){0,2}",
+)  # fmt: skip
+#: (type, label words): a number right after one of these is that identifier, whatever its checksum.
+_LABELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("mst", ("mst", "mã số thuế", "mã thuế", "mã số doanh nghiệp", "mã số thuế cá nhân", "tax code", "tax id")),
+    ("bhyt", ("bhyt", "thẻ bảo hiểm y tế", "số thẻ bảo hiểm", "mã thẻ bhyt", "mã bhyt", "số thẻ")),
+    ("cccd", ("cccd", "căn cước", "căn cước công dân", "số định danh", "định danh cá nhân", "cmnd", "chứng minh nhân dân", "chứng minh thư", "cmt", "id card")),
+    ("bank_account", ("stk", "số tài khoản", "số tk", "tk", "tài khoản", "account number", "account no", "số thẻ atm", *_BANK_NAMES)),
+    ("phone", ("sđt", "sdt", "số điện thoại", "điện thoại", "đt", "dt", "đtdđ", "di động", "hotline", "zalo", "phone", "mobile", "gọi cho", "gọi số", "liên hệ")),
+)
+_LABEL_RE = re.compile(
+    "(?:" + "|".join(f"(?P<{kind}>(?<!\\w){_ctx(*words)}(?!\\w))" for kind, words in _LABELS) + ")"
+    + r"(?P<gap>[^\d\n.?!;]{0,30}?)(?P<value>[A-Za-z]{0,2}\d(?:[\d]|[ .\-](?=\d)){5,24})(?![\d])",
+    re.IGNORECASE,
+)
+_DIGIT_COUNTS: dict[str, tuple[int, ...]] = {
+    "mst": (10, 13),
+    "bhyt": (10, 13, 15),
+    "cccd": (9, 12),
+    "phone": (9, 10, 11, 12),
+}
+
+
+def _labelled(text: str) -> Iterable[PiiSpan]:
+    """Numbers introduced by their label ("MST 0101234567-001", "Vietcombank 0011 0023 45678", "SĐT 090.123.4567")."""
+    for m in _LABEL_RE.finditer(text):
+        kind = next(k for k, _ in _LABELS if m.group(k))
+        value = m.group("value")
+        start = m.start("value")
+        digits = _digits(value)
+        if _MONEY_AFTER.match(text, m.end("value")):
+            continue
+        letters = len(value) - len(value.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+        if kind != "bhyt" and letters:
+            start += letters
+            value = value[letters:]
+        if kind == "cccd":
+            if len(digits) not in _DIGIT_COUNTS["cccd"]:
+                continue
+            kind = "cccd" if len(digits) == 12 else "cmnd"
+        elif kind == "bank_account":
+            if not 6 <= len(digits) <= 19:
+                continue
+        elif len(digits) not in _DIGIT_COUNTS[kind]:
+            continue
+        if kind == "phone" and start > 0 and text[start - 1] == "+":
+            start -= 1
+            value = "+" + value
+        yield PiiSpan(kind, start, start + len(value), value, priority=5)
+
+
+#: Full-width digits and letters (a common way to dodge filters) mapped one-for-one to ASCII, so offsets stay true.
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
+_FULLWIDTH.update({0xFF0E: ord("."), 0xFF0D: ord("-"), 0x3000: ord(" ")})
 
 
 def resolve_overlaps(spans: Iterable[PiiSpan]) -> list[PiiSpan]:
@@ -163,8 +239,13 @@ class PiiDetector:
 
     def find(self, text: str) -> list[PiiSpan]:
         """Exact spans of the enabled types, non-overlapping, in text order."""
-        found = [s for finder in _FINDERS.values() for s in finder(text)]
-        return [s for s in resolve_overlaps(found) if s.type in self.types]
+        plain = text.translate(_FULLWIDTH)  # same length: spans index the original text
+        found = [s for finder in _FINDERS.values() for s in finder(plain)]
+        return [
+            PiiSpan(s.type, s.start, s.end, text[s.start : s.end], s.priority)
+            for s in resolve_overlaps(found)
+            if s.type in self.types
+        ]
 
     def mask(self, text: str, spans: list[PiiSpan] | None = None) -> str:
         """``text`` with each span replaced by its mask."""

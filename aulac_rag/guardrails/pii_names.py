@@ -99,24 +99,31 @@ def _cap_run(text: str, pos: int, limit: int) -> tuple[int, int, int]:
 
 
 def find_names(text: str) -> list[tuple[int, int]]:
-    """Spans of person names."""
+    """Spans of person names (linear in the text's length: look-behinds use a bounded window)."""
     spans: list[tuple[int, int]] = []
     for m in _NAME_CUE.finditer(text):
         start, end, count = _cap_run(text, m.end(), 5)
         if count >= 2 and fold_diacritics(text[start:end]).lower() not in _NOT_PEOPLE:
             spans.append((start, end))
+    covered_until = -1  # cue spans are in text order, and so is this scan
+    cue_spans = iter(sorted(spans))
+    next_cue = next(cue_spans, None)
     for m in re.finditer(r"(?<![\w])[^\W\d_]+", text):
+        while next_cue is not None and next_cue[0] <= m.start():
+            covered_until = max(covered_until, next_cue[1])
+            next_cue = next(cue_spans, None)
         word = m.group(0)
-        if (word not in _SURNAME_SET and word.title() not in _SURNAME_SET) or any(s <= m.start() < e for s, e in spans):
+        if (word not in _SURNAME_SET and word.title() not in _SURNAME_SET) or m.start() < covered_until:
             continue
         start, end, count = _cap_run(text, m.start(), 5)
         name = fold_diacritics(text[start:end]).lower()
-        if count < 3 or name in _NOT_PEOPLE or _BEFORE_PLACE.search(text, 0, start):
+        if count < 3 or name in _NOT_PEOPLE or _BEFORE_PLACE.search(text[max(0, start - 40) : start]):
             continue
         if any(name.startswith(p + " ") or name == p for p in _NOT_PEOPLE):
             continue
         spans.append((start, end))
-    return spans
+        covered_until = max(covered_until, end)
+    return sorted(spans)
 
 
 def _address_part(text: str, pos: int, first: bool) -> int:

@@ -57,6 +57,14 @@ class RuleModel(BaseModel):
         return self
 
 
+class DocumentPolicy(BaseModel):
+    """``documents:``: what ingestion does with a document that carries instructions for the assistant."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    injection: Literal["warn", "refuse", "off"] = "warn"
+
+
 class PolicyModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -64,6 +72,8 @@ class PolicyModel(BaseModel):
     description: str | None = None
     input: list[RuleModel] = Field(default_factory=list)
     output: list[RuleModel] = Field(default_factory=list)
+    #: what ingestion does with documents that carry instructions for the assistant (warn | refuse | off)
+    documents: DocumentPolicy = Field(default_factory=DocumentPolicy)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> PolicyModel:

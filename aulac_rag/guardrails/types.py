@@ -71,6 +71,8 @@ class Guard(Protocol):
 
     def check_output(self, answer: str, contexts: list[str]) -> OutputVerdict: ...
 
+    def check_stream(self, sentence: str, contexts: list[str]) -> OutputVerdict: ...
+
     def mask_pii(self, text: str) -> str: ...
 
 
@@ -82,6 +84,9 @@ class PassThroughGuard:
 
     def check_output(self, answer: str, contexts: list[str]) -> OutputVerdict:
         return OutputVerdict(text=answer)
+
+    def check_stream(self, sentence: str, contexts: list[str]) -> OutputVerdict:
+        return OutputVerdict(text=sentence)
 
     def mask_pii(self, text: str) -> str:
         return text

@@ -36,6 +36,19 @@ class IngestManifest:
             " updated_at REAL NOT NULL)"
         )
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        # what the document scan found (instructions aimed at the assistant), JSON per document
+        self._db.execute("CREATE TABLE IF NOT EXISTS findings (doc_id TEXT PRIMARY KEY, findings TEXT NOT NULL)")
+
+    def set_findings(self, doc_id: str, findings_json: str | None) -> None:
+        """Record (or, with None, clear) the scan findings of ``doc_id``."""
+        if findings_json is None:
+            self._db.execute("DELETE FROM findings WHERE doc_id = ?", (doc_id,))
+        else:
+            self._db.execute("INSERT OR REPLACE INTO findings VALUES (?, ?)", (doc_id, findings_json))
+
+    def findings(self) -> dict[str, str]:
+        """doc_id → findings JSON, for every document that has some."""
+        return dict(self._db.execute("SELECT doc_id, findings FROM findings").fetchall())
 
     def get(self, doc_id: str) -> DocumentRecord | None:
         row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()

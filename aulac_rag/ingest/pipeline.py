@@ -12,9 +12,9 @@ import json
 import sys
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aulac_rag.chunking import DocumentChunker
 from aulac_rag.config import SandboxConfig
@@ -26,6 +26,9 @@ from aulac_rag.ingest.manifest import IngestManifest
 from aulac_rag.sparse.bm25 import BM25SparseEncoder
 from aulac_rag.text.legacy import ensure_unicode_vietnamese
 from aulac_rag.text.normalize import normalize_text
+
+if TYPE_CHECKING:
+    from aulac_rag.guardrails.documents import DocumentFinding
 
 _POINT_NAMESPACE = uuid.UUID("6f1c2a4e-9d3b-4c57-8e21-a0b7c3d4e5f6")
 
@@ -44,6 +47,9 @@ def index_text(chunk: Chunk) -> str:
     return "\n".join([*heads, chunk.text])
 
 
+Scanner = Callable[[Document], "list[DocumentFinding]"]
+
+
 @dataclass
 class IngestSummary:
     """What an ingestion run did (the ``aulac ingest --json`` shape)."""
@@ -55,6 +61,8 @@ class IngestSummary:
     recovered: int = 0
     errors: list[SourceError] = field(default_factory=list)
     seconds: float = 0.0
+    #: documents whose text carries instructions aimed at the assistant (see guardrails/documents.py)
+    flagged: list[DocumentFinding] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +72,7 @@ class IngestSummary:
             "pruned": self.pruned,
             "recovered": self.recovered,
             "errors": [{"source": e.source, "error": e.error} for e in self.errors],
+            "flagged": [f.model_dump() for f in self.flagged],
             "seconds": round(self.seconds, 3),
         }
 
@@ -94,6 +103,7 @@ class Ingestor:
         manifest: IngestManifest,
         embedder: CachedPassageEmbedder,
         sparse: BM25SparseEncoder,
+        scan: Scanner | None = None,
     ) -> None:
         self.config = config
         self.index = index
@@ -101,6 +111,7 @@ class Ingestor:
         self.embedder = embedder
         self.sparse = sparse
         self.chunker = DocumentChunker(config.retrieval.chunking)
+        self.scan = scan
 
     def _ensure_index(self) -> None:
         if not self.index.exists():
@@ -184,12 +195,22 @@ class Ingestor:
                 if not document.text:
                     raise AulacError("empty document after text extraction")
                 doc_hash = document_hash(document)
+                findings = self.scan(document) if self.scan is not None else []
+                summary.flagged += findings
+                if any(f.action == "refuse" for f in findings):
+                    rules = ", ".join(sorted({f.rule for f in findings}))
+                    raise AulacError(
+                        f"refused by the sandbox's guardrail policy: the document contains instructions aimed at the assistant ({rules}); "
+                        "remove them or set documents.injection: warn in guardrails.yaml"
+                    )
                 record = self.manifest.get(document.doc_id)
                 if record and record.doc_hash == doc_hash and record.pending_hash is None:
                     summary.skipped += 1
                 else:
                     summary.chunks += self._index_document(document, doc_hash)
                     summary.documents += 1
+                    payload = json.dumps([f.model_dump() for f in findings], ensure_ascii=False) if findings else None
+                    self.manifest.set_findings(document.doc_id, payload)
             except AulacError as exc:
                 summary.errors.append(SourceError(raw.source or raw.doc_id, str(exc)))
             bar.update(1)

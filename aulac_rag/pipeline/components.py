@@ -7,6 +7,7 @@ GenerateStep → OutputCheckStep → AuditStep. Each takes its settings in ``__i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -18,6 +19,7 @@ from aulac_rag.generation import (
     Context,
     Generator,
     Prompt,
+    Turn,
     check_citations,
 )
 from aulac_rag.generation.lexical import best_sentence, relevance, split_sentences
@@ -42,6 +44,82 @@ class InputGuardStep:
 
     def run(self, question: str) -> Verdict:
         return self.guard.check_input(question)
+
+
+@dataclass(frozen=True)
+class SafeHistory:
+    """History turns after the input rails: PII masked, turns the rails stop dropped, and why."""
+
+    turns: tuple[Turn, ...]
+    notes: tuple[GuardrailNote, ...] = ()
+
+
+class HistoryGuardStep:
+    """Every earlier turn goes through the input rails before it reaches the rewriter or the LLM.
+
+    Client-sent history is untrusted: a user turn or a forged assistant turn that the rails
+    stop (an injection, a harmful request) is dropped, and identifiers in the kept turns
+    are masked. The current question is checked separately by :class:`InputGuardStep`.
+    """
+
+    def __init__(self, guard: Guard) -> None:
+        self.guard = guard
+
+    def run(self, history: Sequence[Turn]) -> SafeHistory:
+        kept: list[Turn] = []
+        dropped: list[str] = []
+        for question, answer in history:
+            checked = [self.guard.check_input(text) if text.strip() else None for text in (question, answer)]
+            stops = [v for v in checked if v is not None and v.stops]
+            if stops:
+                dropped += [r.id for v in stops for r in v.rules if r.action in ("block", "escalate")]
+                continue
+            kept.append(tuple(v.redacted if v is not None else t for v, t in zip(checked, (question, answer), strict=True)))  # type: ignore[arg-type]
+        notes: tuple[GuardrailNote, ...] = ()
+        if dropped:
+            rules = ", ".join(sorted(set(dropped)))
+            notes = (GuardrailNote("history_filtered", "notice", f"Đã bỏ {len(history) - len(kept)} lượt hội thoại trước không qua được kiểm duyệt ({rules})."),)
+        return SafeHistory(tuple(kept), notes)
+
+
+class SentenceGate:
+    """Releases streamed text one sentence at a time, each only after the streamable output rails passed it."""
+
+    _END = re.compile(r"(?<=[.!?…])\s+|\n")
+
+    def __init__(self, guard: Guard, contexts: Sequence[str]) -> None:
+        self.guard = guard
+        self.contexts = list(contexts)
+        self._buffer = ""
+        self.released: list[str] = []
+        self.rules: list[str] = []
+
+    def feed(self, text: str) -> str:
+        self._buffer += text
+        out = []
+        while True:
+            m = self._END.search(self._buffer)
+            if m is None:
+                break
+            sentence, self._buffer = self._buffer[: m.end()], self._buffer[m.end() :]
+            out.append(self._check(sentence))
+        return "".join(out)
+
+    def flush(self) -> str:
+        sentence, self._buffer = self._buffer, ""
+        return self._check(sentence) if sentence else ""
+
+    def _check(self, sentence: str) -> str:
+        if not sentence.strip():
+            self.released.append(sentence)
+            return sentence
+        verdict: OutputVerdict = self.guard.check_stream(sentence, self.contexts)
+        self.rules += [r.id for r in verdict.rules]
+        text = verdict.text
+        if sentence[-1:].isspace() and not text[-1:].isspace():
+            text += sentence[len(sentence.rstrip()) :]
+        self.released.append(text)
+        return text
 
 
 class RetrieveStep:

@@ -1,7 +1,7 @@
 """Building a sandbox's answer pipeline: its generation config, prompt file, guard and audit log.
 
-The one place that falls back to :class:`PassThroughGuard` while the guardrail engine
-(``aulac_rag.guardrails.load_guard``) is not installed.
+The guard fails closed: if the guardrail engine cannot be imported or the sandbox's policy
+cannot be built, building the pipeline raises :class:`GuardrailError` and nothing is answered.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from typing import Any, Protocol
 
 from aulac_rag.audit import AuditLog
 from aulac_rag.config import SandboxConfig
+from aulac_rag.errors import GuardrailError
 from aulac_rag.generation import load_system_prompt
-from aulac_rag.guardrails.types import Guard, PassThroughGuard
+from aulac_rag.guardrails.types import Guard
 from aulac_rag.pipeline.components import Retriever
 from aulac_rag.pipeline.pipeline import AnswerPipeline
 from aulac_rag.retrieval.types import RetrievalResult
@@ -38,11 +39,13 @@ def config_hash(config: SandboxConfig) -> str:
 
 
 def load_sandbox_guard(sandbox: SandboxLike) -> Guard:
-    """The sandbox's guard from the guardrail engine, or a pass-through guard until it exists."""
+    """The sandbox's guard (never a pass-through: a guard that cannot be built is an error)."""
     try:
-        from aulac_rag.guardrails import load_guard  # type: ignore[attr-defined]
-    except ImportError:
-        return PassThroughGuard()
+        from aulac_rag.guardrails import load_guard
+    except ImportError as exc:
+        raise GuardrailError(
+            f"the guardrail engine cannot be loaded ({exc}); sandbox {sandbox.name!r} refuses to answer without it"
+        ) from exc
     return load_guard(sandbox)
 
 

@@ -30,11 +30,13 @@ from aulac_rag.guardrails.types import Guard, PassThroughGuard
 from aulac_rag.pipeline.components import (
     AuditStep,
     GenerateStep,
+    HistoryGuardStep,
     InputGuardStep,
     OutputCheckStep,
     RelevanceGate,
     Retriever,
     RetrieveStep,
+    SentenceGate,
 )
 from aulac_rag.pipeline.types import Answer, Caller, GuardrailNote, RetrievedRef
 
@@ -67,21 +69,29 @@ class AnswerStream:
         if self._answer is not None:
             return
         generation = self._state["generation"]
-        filt = CitationStreamFilter(len(self._state["prompt"].contexts))
+        contexts = self._state["prompt"].contexts
+        filt = CitationStreamFilter(len(contexts))
+        gate = SentenceGate(self._pipeline.guard, [c.text for c in contexts])
         raw: list[str] = []
         start = time.perf_counter()
         for chunk in generation.chunks:
             raw.append(chunk)
-            delta = filt.feed(chunk)
-            if delta:
-                self._deltas.append(delta)
-                yield delta
-        tail = filt.flush()
+            released = gate.feed(filt.feed(chunk))
+            if released:
+                self._deltas.append(released)
+                yield released
+        tail = gate.feed(filt.flush()) + gate.flush()
         if tail:
             self._deltas.append(tail)
             yield tail
         self._state["timings"]["generate"] = _ms(start)
-        self._answer = self._pipeline._finish(self._state, "".join(raw))
+        self._answer = self._pipeline._finish(self._state, "".join(gate.released))
+        # what the whole-answer rails add (the disclaimer) follows what was already released
+        sent = "".join(self._deltas)
+        if self._answer.answer.startswith(sent.rstrip()) and len(self._answer.answer) > len(sent.rstrip()):
+            extra = self._answer.answer[len(sent.rstrip()) :]
+            self._deltas.append(extra)
+            yield extra
 
     def answer(self) -> Answer:
         """The final Answer (finishes generation first if needed)."""
@@ -118,6 +128,7 @@ class AnswerPipeline:
         self.generator = generator or ExtractiveGenerator()
         self.guard = guard or PassThroughGuard()
         self.input_guard = InputGuardStep(self.guard)
+        self.history_guard = HistoryGuardStep(self.guard)
         self.rewriter = rewriter or QuestionRewriter(None)
         self.retriever = RetrieveStep(retrieve, k)
         self.gate = RelevanceGate(min_relevance, min_lexical_relevance)
@@ -214,10 +225,27 @@ class AnswerPipeline:
             return AnswerStream(self, state)
         safe_question = verdict.redacted if verdict.action == "redact" else question
 
+        if history:
+            t = time.perf_counter()
+            safe = self.history_guard.run(history)
+            history = safe.turns
+            state["notes"] += list(safe.notes)
+            timings["history_guard"] = _ms(t)
+
         t = time.perf_counter()
         rewrite = self.rewriter.run(safe_question, history)
         timings["rewrite"] = _ms(t)
         state["standalone"] = rewrite.question
+        if rewrite.question != safe_question:
+            # the rewritten question is new text (an LLM wrote it, or turns were joined): it passes the rails too
+            checked = self.input_guard.run(rewrite.question)
+            state["notes"] += [GuardrailNote(r.id, r.action, r.message) for r in checked.rules if r.action != "redact"]
+            if checked.stops:
+                state["answer"] = self._finish_fixed(state, checked.message or DEFAULT_REFUSAL, refused=True)
+                return AnswerStream(self, state)
+            if checked.action == "redact":
+                rewrite = type(rewrite)(checked.redacted, rewrite.method)
+                state["standalone"] = rewrite.question
         if rewrite.method == "concat_fallback":
             state["notes"].append(
                 GuardrailNote(

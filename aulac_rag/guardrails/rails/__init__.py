@@ -1,6 +1,6 @@
 """The built-in rail kinds; importing this package registers them."""
 
-from aulac_rag.guardrails.rails import answer_rails, judge_rail, pii_rail, scope_rail, signal_rails
+from aulac_rag.guardrails.rails import answer_rails, judge_rail, pii_rail, scope_rail, semantic_rail, signal_rails
 from aulac_rag.guardrails.rails.base import InputRail, OutputRail, RailContext, input_rails, output_rails
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "output_rails",
     "pii_rail",
     "scope_rail",
+    "semantic_rail",
     "signal_rails",
 ]

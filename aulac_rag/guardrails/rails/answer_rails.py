@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -76,11 +77,12 @@ class CitationRail(OutputRail):
         return False
 
     def _is_claim(self, sentence: str) -> bool:
+        """A sentence states something: ``min_words`` words, or any number ("10 năm", "80%") however short."""
         p: CitationParams = self.params  # type: ignore[assignment]
         bare = _CITATION.sub("", sentence).strip()
         if not bare or bare.startswith("#") or bare.endswith((":", "?")) or bare == p.replacement:
             return False
-        return len(re.findall(r"\w+", bare)) >= p.min_words
+        return len(re.findall(r"\w+", bare)) >= p.min_words or bool(re.search(r"\d", bare))
 
     def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]:
         if _is_not_found(answer):
@@ -168,6 +170,58 @@ class OutputPiiRail(OutputRail):
         return detector.mask(answer, spans), self.decision(types=sorted({s.type for s in spans}))
 
 
+class LinkParams(RuleParams):
+    replacement: str = "(liên kết đã bị gỡ)"
+
+
+_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?([^)\s>]*)>?[^)\n]*\)")
+_MD_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?[^)\n]*\)")
+_URL = re.compile(r"(?:https?|ftp)://[^\s<>()\[\]\"']+|\bwww\.[^\s<>()\[\]\"']+", re.IGNORECASE)
+_HOST = re.compile(r"^(?:[a-z]+://)?(?:[^@/\s]*@)?([^/:?#\s]+)", re.IGNORECASE)
+
+
+def _host(url: str) -> str:
+    m = _HOST.match(url.strip())
+    return (m.group(1) if m else "").lower().removeprefix("www.")
+
+
+@output_rails.register("strip_links")
+class LinkRail(OutputRail):
+    """Markdown images are removed; links and bare URLs to hosts that no source mentions are removed.
+
+    An image or link in an answer can leak the conversation to a third-party host (the URL
+    is fetched by the client) or send the user to a site the sources never named.
+    """
+
+    Params = LinkParams
+
+    def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]:
+        p: LinkParams = self.params  # type: ignore[assignment]
+        allowed = {_host(u) for c in contexts for u in _URL.findall(c)}
+        removed: list[str] = []
+
+        def image(m: re.Match[str]) -> str:
+            removed.append(_host(m.group(1)) or "image")
+            return ""
+
+        def link(m: re.Match[str]) -> str:
+            if _host(m.group(2)) in allowed:
+                return m.group(0)
+            removed.append(_host(m.group(2)))
+            return m.group(1)
+
+        def bare(m: re.Match[str]) -> str:
+            if _host(m.group(0)) in allowed:
+                return m.group(0)
+            removed.append(_host(m.group(0)))
+            return p.replacement
+
+        text = _URL.sub(bare, _MD_LINK.sub(link, _MD_IMAGE.sub(image, answer)))
+        if not removed:
+            return answer, None
+        return text, self.decision(hosts=sorted(set(removed)))
+
+
 class DisclaimerParams(RuleParams):
     text: str = Field(min_length=1)
     separator: str = "\n\n"
@@ -178,6 +232,7 @@ class DisclaimerRail(OutputRail):
     """Appends the domain's disclaimer unless the answer already carries it."""
 
     Params = DisclaimerParams
+    streamable: ClassVar[bool] = False
 
     def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]:
         p: DisclaimerParams = self.params  # type: ignore[assignment]

@@ -72,6 +72,8 @@ class GuardInput:
     def __init__(self, text: str, detector: PiiDetector) -> None:
         self.text = text
         self._detector = detector
+        #: rails that scored this text close to (but under) their threshold; the LLM judge reads it
+        self.borderline: list[str] = []
 
     @cached_property
     def match(self) -> MatchText:
@@ -105,6 +107,11 @@ class InputRail(_Rail, ABC):
 
     #: "model" rails (embedder, LLM) are skipped once a rule-based rail has stopped the input.
     cost: ClassVar[str] = "rule"
+    #: True only for rails that add recall on top of others (the LLM judge): their failure is logged, not fatal.
+    #: Every other rail fails closed: an exception stops the answer.
+    fail_open: ClassVar[bool] = False
+    #: True for model rails that still run after a rule blocked (only an escalation stops them)
+    always_run: ClassVar[bool] = False
 
     @abstractmethod
     def check(self, item: GuardInput) -> RuleDecision | None: ...
@@ -112,6 +119,10 @@ class InputRail(_Rail, ABC):
 
 class OutputRail(_Rail, ABC):
     """Base class: ``apply`` returns the rewritten answer and a decision when it changed anything."""
+
+    #: True when the rail can judge one sentence alone, so a stream releases each sentence after it.
+    #: False for rails that need the whole answer (the disclaimer appended at the end).
+    streamable: ClassVar[bool] = True
 
     @abstractmethod
     def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]: ...

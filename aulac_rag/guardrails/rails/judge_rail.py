@@ -3,7 +3,9 @@ and whether it is a prompt-injection or jailbreak attempt, as structured JSON.
 
 Off by default: the rail is inert unless ``guardrails.llm_judge: true`` and
 ``generation.base_url`` are set in ``sandbox.yaml``. It runs after the rule rails and
-only when they have not already stopped the question. A judge that fails (network,
+only when they have not already stopped the question, and (``only_borderline``, the
+default) only when the semantic classifier scored the question near a threshold, so
+it adds latency to a few questions, not all. A judge that fails (network,
 malformed JSON) lets the question through and logs a warning: the rule rails remain
 the guarantee, the judge only adds recall.
 """
@@ -51,6 +53,8 @@ class JudgeParams(RuleParams):
     check_injection: bool = True
     scope_message: str | None = None
     max_chars: int = Field(2000, ge=100)
+    #: ask only when a learned rail scored the question close to its threshold (borderline)
+    only_borderline: bool = True
 
 
 @input_rails.register("llm_judge")
@@ -59,6 +63,7 @@ class LlmJudgeRail(InputRail):
 
     Params = JudgeParams
     cost: ClassVar[str] = "model"
+    fail_open: ClassVar[bool] = True
 
     def __init__(self, spec: RuleSpec, params: RuleParams, context: RailContext) -> None:
         super().__init__(spec, params, context)
@@ -100,6 +105,8 @@ class LlmJudgeRail(InputRail):
         if not self.active:
             return None
         p: JudgeParams = self.params  # type: ignore[assignment]
+        if p.only_borderline and not item.borderline:
+            return None
         try:
             verdict = self.ask(item.redacted)
         except (ValidationError, ValueError, KeyError, IndexError) as exc:
