@@ -20,7 +20,8 @@ POLICY = {
             "kind": "llm_judge",
             "action": "block",
             "message": "Yêu cầu bị từ chối.",
-            "params": {"scope_message": "Ngoài phạm vi."},
+            # asked on every question here; in the bundled policies only on borderline ones (test_semantic.py)
+            "params": {"scope_message": "Ngoài phạm vi.", "only_borderline": False},
         }
     ]
 }
