@@ -113,7 +113,7 @@ def main() -> int:
             for c in cases:
                 counts[c.label] = counts.get(c.label, 0) + 1
             print(f" {set_name}: {len(cases)} cases ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
-            report = evaluate(guard, cases, repeat=1)
+            report = evaluate(guard, cases, repeat=1, score_pii=set_name != "transformed")
             warm = warm_costs(guard, cases, args.repeat) if set_name == "heldout" else None
             print(line("all rails", report, warm))
             if args.misses:

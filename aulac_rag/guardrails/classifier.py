@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -125,6 +126,60 @@ def prepare_text(text: str) -> str:
     return normalize_text(text)
 
 
+#: PII masks read back as the words they stand for: the classifier never saw "[SĐT]" in training,
+#: and a masked phone number must not make an ordinary question look like a risk.
+_MASK_WORDS = {
+    "[CCCD]": "số căn cước", "[CMND]": "số chứng minh", "[SĐT]": "số điện thoại", "[EMAIL]": "email",
+    "[BHYT]": "mã thẻ bảo hiểm y tế", "[MST]": "mã số thuế", "[STK]": "số tài khoản", "[HỌ TÊN]": "tên",
+    "[ĐỊA CHỈ]": "địa chỉ",
+}  # fmt: skip
+_MASK_RE = re.compile("|".join(re.escape(m) for m in _MASK_WORDS))
+
+
+def unmask(text: str) -> str:
+    """``text`` with PII masks replaced by plain words (what the classifier reads)."""
+    return _MASK_RE.sub(lambda m: _MASK_WORDS[m.group(0)], text)
+
+
+class FeatureSettings(BaseModel):
+    """Lexical features next to the embedding: hashed character and word n-grams of the diacritic-free text.
+
+    Stateless (hashing), so a model is its coefficients alone. The n-grams carry the
+    framing the embedding blurs ("là gì", "bị phạt thế nào" vs "giúp tôi", "tối nay").
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    char_features: int = Field(2**15, ge=0)
+    char_ngrams: tuple[int, int] = (2, 4)
+    word_features: int = Field(2**14, ge=0)
+    word_ngrams: tuple[int, int] = (1, 2)
+
+
+def _lexical(texts: Sequence[str], settings: FeatureSettings) -> Any:
+    from scipy import sparse
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    def pre(t: str) -> str:
+        return fold_diacritics(t.lower())
+
+    parts = []
+    if settings.char_features:
+        parts.append(HashingVectorizer(analyzer="char_wb", ngram_range=settings.char_ngrams, n_features=settings.char_features,
+                                       alternate_sign=False, norm="l2", preprocessor=pre).transform(texts))
+    if settings.word_features:
+        parts.append(HashingVectorizer(analyzer="word", ngram_range=settings.word_ngrams, n_features=settings.word_features,
+                                       alternate_sign=False, norm="l2", preprocessor=pre, token_pattern=r"(?u)\b\w+\b").transform(texts))
+    return sparse.hstack(parts).tocsr() if parts else sparse.csr_matrix((len(texts), 0))
+
+
+def features(vectors: np.ndarray, texts: Sequence[str], settings: FeatureSettings) -> Any:
+    """[embedding | char n-grams | word n-grams] as one sparse matrix."""
+    from scipy import sparse
+
+    return sparse.hstack([sparse.csr_matrix(np.atleast_2d(vectors)), _lexical(texts, settings)]).tocsr()
+
+
 def build_training_set(
     own: Sequence[Example],
     shared: Sequence[Example] = (),
@@ -171,20 +226,22 @@ def build_training_set(
 
 
 class ThresholdSettings(BaseModel):
-    """How per-group thresholds are chosen on out-of-fold probabilities."""
+    """How the model is fitted and its per-group thresholds chosen on out-of-fold probabilities.
+
+    A group's threshold is the score that at most ``max_allow_fpr[group]`` of the allowed
+    examples (benign and sensitive-but-benign, out of fold) reach, kept inside
+    [``min_threshold``, ``max_threshold``]. Escalation gets the widest budget: recall first.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    escalate_recall: float = Field(0.98, gt=0, le=1)
-    block_recall: float = Field(0.95, gt=0, le=1)
-    scope_recall: float = Field(0.85, gt=0, le=1)
-    #: a threshold never goes above this (probabilities are of a group, so 0.5 is already a majority)
-    max_threshold: dict[str, float] = Field(default_factory=lambda: {"escalate": 0.5, "block": 0.5, "scope": 0.6})
-    #: …and never below this: the benign false-positive rate is bounded here
-    min_threshold: dict[str, float] = Field(default_factory=lambda: {"escalate": 0.2, "block": 0.25, "scope": 0.35})
+    max_allow_fpr: dict[str, float] = Field(default_factory=lambda: {"escalate": 0.03, "block": 0.02, "scope": 0.02})
+    max_threshold: dict[str, float] = Field(default_factory=lambda: {"escalate": 0.6, "block": 0.7, "scope": 0.8})
+    min_threshold: dict[str, float] = Field(default_factory=lambda: {"escalate": 0.15, "block": 0.2, "scope": 0.3})
     folds: int = Field(5, ge=2, le=10)
-    C: float = Field(4.0, gt=0)
+    C: float = Field(16.0, gt=0)
     seed: int = 13
+    features: FeatureSettings = Field(default_factory=FeatureSettings)
 
 
 @dataclass
@@ -199,6 +256,7 @@ class SemanticModel:
     digest: str
     dim: int
     metrics: dict[str, Any] = field(default_factory=dict)
+    feature_settings: FeatureSettings = field(default_factory=FeatureSettings)
     _estimator: Any = None
 
     @property
@@ -210,13 +268,13 @@ class SemanticModel:
             est.classes_ = np.asarray(self.classes)
             est.coef_ = self.coef
             est.intercept_ = self.intercept
-            est.n_features_in_ = self.dim
+            est.n_features_in_ = self.coef.shape[1]
             self._estimator = est
         return self._estimator
 
-    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        """Class probabilities, one row per vector, columns in ``classes`` order."""
-        return np.asarray(self.estimator.predict_proba(np.atleast_2d(vectors)))
+    def probabilities(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Class probabilities, one row per (embedding, text), columns in ``classes`` order."""
+        return np.asarray(self.estimator.predict_proba(features(vectors, texts, self.feature_settings)))
 
     def group_scores(self, probabilities: np.ndarray) -> dict[str, float]:
         """Summed probability of each group for one row."""
@@ -238,9 +296,10 @@ class SemanticModel:
             "digest": self.digest,
             "dim": self.dim,
             "metrics": self.metrics,
+            "features": self.feature_settings.model_dump(mode="json"),
         }
         tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, coef=self.coef.astype(np.float32), intercept=self.intercept.astype(np.float32),
+        np.savez_compressed(tmp, coef=self.coef.astype(np.float16), intercept=self.intercept.astype(np.float32),
                             meta=np.frombuffer(json.dumps(meta, ensure_ascii=False, sort_keys=True).encode(), dtype=np.uint8))
         tmp.replace(path)
 
@@ -257,6 +316,7 @@ class SemanticModel:
         return cls(
             classes=list(meta["classes"]), coef=coef, intercept=intercept, thresholds=dict(meta["thresholds"]),
             embedder_id=meta["embedder_id"], digest=meta["digest"], dim=int(meta["dim"]), metrics=meta.get("metrics", {}),
+            feature_settings=FeatureSettings.model_validate(meta.get("features", {})),
         )
 
 
@@ -279,17 +339,17 @@ def choose_thresholds(
     for group in GROUPS:
         score = oof[:, col_group == group].sum(axis=1)
         positive = groups == group
-        if not positive.any():
-            thresholds[group] = settings.max_threshold.get(group, 0.5)
+        low, high = settings.min_threshold.get(group, 0.0), settings.max_threshold.get(group, 1.0)
+        if not positive.any() or not allow.any():
+            thresholds[group] = high
             continue
-        target = {"escalate": settings.escalate_recall, "block": settings.block_recall, "scope": settings.scope_recall}[group]
-        t = float(np.quantile(score[positive], 1.0 - target))
-        t = min(max(t, settings.min_threshold.get(group, 0.0)), settings.max_threshold.get(group, 1.0))
+        t = float(np.quantile(score[allow], 1.0 - settings.max_allow_fpr.get(group, 0.02)))
+        t = min(max(t, low), high)
         thresholds[group] = round(t, 4)
         metrics[group] = {
             "threshold": round(t, 4),
             "oof_recall": round(float((score[positive] >= t).mean()), 4),
-            "oof_allow_fpr": round(float((score[allow] >= t).mean()), 4) if allow.any() else None,
+            "oof_allow_fpr": round(float((score[allow] >= t).mean()), 4),
         }
     return thresholds, metrics
 
@@ -299,12 +359,13 @@ def train(
 ) -> SemanticModel:
     """Fit the classifier on ``data`` (deterministic) and choose its thresholds."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import GroupKFold, cross_val_predict
 
     settings = settings or ThresholdSettings()
     if len(set(data.labels)) < 2:
         raise GuardrailError("guard examples need at least two categories to train a classifier")
-    X = np.asarray(embed(data.texts), dtype=np.float64)
+    vectors = np.asarray(embed(data.texts), dtype=np.float64)
+    X = features(vectors, data.texts, settings.features)
     y = np.asarray(data.labels)
     w = np.asarray(data.weights, dtype=np.float64)
 
@@ -314,8 +375,12 @@ def train(
     counts = {c: int((y == c).sum()) for c in sorted(set(data.labels))}
     folds = min(settings.folds, min(counts.values()))
     if folds >= 2:
-        cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=settings.seed)
-        oof = cross_val_predict(estimator(), X, y, cv=cv, method="predict_proba", params={"sample_weight": w})
+        # a text and its diacritic-free copy stay in one fold, so out-of-fold scores are honest
+        groups = np.unique([fold_diacritics(t) for t in data.texts], return_inverse=True)[1]
+        oof = cross_val_predict(
+            estimator(), X, y, cv=GroupKFold(n_splits=folds), groups=groups, method="predict_proba",
+            params={"sample_weight": w},
+        )
         classes = sorted(set(data.labels))
         thresholds, metrics = choose_thresholds(oof, classes, data.labels, settings)
     else:  # too few examples of some category for cross-validation: the capped defaults
@@ -329,6 +394,7 @@ def train(
         thresholds=thresholds,
         embedder_id=embedder_id,
         digest=data.digest,
-        dim=X.shape[1],
+        dim=vectors.shape[1],
         metrics=metrics,
+        feature_settings=settings.features,
     )

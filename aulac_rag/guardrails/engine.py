@@ -41,6 +41,7 @@ class GuardEngine:
         pii = next((r for r in inputs if isinstance(r, PiiRail)), None)
         self.detector = pii.detector if pii is not None else PiiDetector()
         self._order = {id(r): i for i, r in enumerate(inputs)}
+        self._vetoable = {r.spec.id for r in inputs if r.spec.kind in ("domain_harm", "harm") and r.spec.action == "block"}
 
     @classmethod
     def from_policy(cls, policy: PolicyModel, context: RailContext | None = None, source: str = "guardrails.yaml") -> GuardEngine:
@@ -64,11 +65,29 @@ class GuardEngine:
             decision = self._run(rail, item)
             if decision is not None:
                 fired.append((self._order[id(rail)], decision))
+        fired = self._veto(item, fired)
         rules = tuple(d for _, d in sorted(fired, key=lambda x: x[0]))
         action = strongest([d.action for d in rules])
         message = next((d.message for d in rules if d.action == action), None) if action != "allow" else None
         redacted = item.redacted if item.pii else text
         return Verdict(action=action, rules=rules, redacted=redacted, message=message)
+
+    def _veto(self, item: GuardInput, fired: list[tuple[int, RuleDecision]]) -> list[tuple[int, RuleDecision]]:
+        """Drop domain-harm *block* rules when the classifier is confident the text is allowed.
+
+        Rules match words; "chạy trường bị phạt thế nào" shares them with a request to do it.
+        Escalations, injection and PII rules are never overruled.
+        """
+        if item.veto_at is None or item.allow_score < item.veto_at:
+            return fired
+        vetoed = [d for _, d in fired if d.action == "block" and d.id in self._vetoable]
+        if not vetoed:
+            return fired
+        kept = [(i, d) for i, d in fired if d not in vetoed]
+        note = RuleDecision(
+            id="semantic.veto", action="allow", details={"vetoed": [d.id for d in vetoed], "allow_score": round(item.allow_score, 4)}
+        )
+        return [*kept, (len(self._order), note)]
 
     def _run(self, rail: InputRail, item: GuardInput) -> RuleDecision | None:
         started = time.perf_counter()

@@ -101,8 +101,11 @@ def _correct(label: str, action: str) -> bool:
     return action not in STOPS  # benign and pii questions must get through
 
 
-def evaluate(guard: Guard | GuardEngine, cases: Iterable[Case], repeat: int = 1) -> Report:
-    """Run ``guard.check_input`` on every case (``repeat`` times for timing) and score it."""
+def evaluate(guard: Guard | GuardEngine, cases: Iterable[Case], repeat: int = 1, score_pii: bool = True) -> Report:
+    """Run ``guard.check_input`` on every case (``repeat`` times for timing) and score it.
+
+    ``score_pii=False`` scores actions only (for transformed sets, whose PII offsets moved).
+    """
     report = Report()
     for case in cases:
         timings = []
@@ -115,7 +118,7 @@ def evaluate(guard: Guard | GuardEngine, cases: Iterable[Case], repeat: int = 1)
         ok = _correct(case.label, verdict.action)
         report.hits[case.label] = report.hits.get(case.label, 0) + int(ok)
         gold = set(case.pii)
-        spans = guard.pii_spans(case.text) if hasattr(guard, "pii_spans") else []
+        spans = guard.pii_spans(case.text) if hasattr(guard, "pii_spans") and score_pii else []
         predicted = {(s.type, s.start, s.end) for s in spans}
         report.pii_true += len(gold)
         report.pii_pred += len(predicted)

@@ -160,10 +160,11 @@ _BANK_NAMES = (
 _LABELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("mst", ("mst", "mã số thuế", "mã thuế", "mã số doanh nghiệp", "mã số thuế cá nhân", "tax code", "tax id")),
     ("bhyt", ("bhyt", "thẻ bảo hiểm y tế", "số thẻ bảo hiểm", "mã thẻ bhyt", "mã bhyt", "số thẻ")),
-    ("cccd", ("cccd", "căn cước", "căn cước công dân", "số định danh", "định danh cá nhân", "cmnd", "chứng minh nhân dân", "chứng minh thư", "cmt", "id card")),
+    ("cccd", ("cccd", "căn cước", "căn cước công dân", "số định danh", "định danh cá nhân", "cmnd", "chứng minh nhân dân", "chứng minh thư", "giấy chứng minh", "cmt", "id card")),
     ("bank_account", ("stk", "số tài khoản", "số tk", "tk", "tài khoản", "account number", "account no", "số thẻ atm", *_BANK_NAMES)),
     ("phone", ("sđt", "sdt", "số điện thoại", "điện thoại", "đt", "dt", "đtdđ", "di động", "hotline", "zalo", "phone", "mobile", "gọi cho", "gọi số", "liên hệ")),
 )
+_EXPLICIT_ACCOUNT = re.compile(_ctx("stk", "số tài khoản", "số tk", "account number", "account no"), re.IGNORECASE)
 _LABEL_RE = re.compile(
     "(?:" + "|".join(f"(?P<{kind}>(?<!\\w){_ctx(*words)}(?!\\w))" for kind, words in _LABELS) + ")"
     + r"(?P<gap>[^\d\n.?!;]{0,30}?)(?P<value>[A-Za-z]{0,2}\d(?:[\d]|[ .\-](?=\d)){5,24})(?![\d])",
@@ -197,6 +198,10 @@ def _labelled(text: str) -> Iterable[PiiSpan]:
         elif kind == "bank_account":
             if not 6 <= len(digits) <= 19:
                 continue
+            plus = start > 0 and text[start - 1] == "+"
+            explicit = bool(_EXPLICIT_ACCOUNT.fullmatch(m.group("bank_account").strip()))
+            if _PHONE.fullmatch(("+" if plus else "") + value) and (plus or not explicit):
+                continue  # "ngân hàng gọi tôi qua số 0909 888 777": a phone number, left to the phone finder
         elif len(digits) not in _DIGIT_COUNTS[kind]:
             continue
         if kind == "phone" and start > 0 and text[start - 1] == "+":

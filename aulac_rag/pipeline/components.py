@@ -23,7 +23,7 @@ from aulac_rag.generation import (
     check_citations,
 )
 from aulac_rag.generation.lexical import best_sentence, relevance, split_sentences
-from aulac_rag.guardrails.types import Guard, OutputVerdict, Verdict
+from aulac_rag.guardrails.types import Guard, OutputVerdict, RuleDecision, Verdict
 from aulac_rag.pipeline.types import Answer, Caller, Citation, GuardrailNote
 from aulac_rag.retrieval.types import Hit, RetrievalResult
 
@@ -92,7 +92,7 @@ class SentenceGate:
         self.contexts = list(contexts)
         self._buffer = ""
         self.released: list[str] = []
-        self.rules: list[str] = []
+        self.rules: list[RuleDecision] = []
 
     def feed(self, text: str) -> str:
         self._buffer += text
@@ -114,7 +114,7 @@ class SentenceGate:
             self.released.append(sentence)
             return sentence
         verdict: OutputVerdict = self.guard.check_stream(sentence, self.contexts)
-        self.rules += [r.id for r in verdict.rules]
+        self.rules += [r for r in verdict.rules if r.id not in {x.id for x in self.rules}]
         text = verdict.text
         if sentence[-1:].isspace() and not text[-1:].isspace():
             text += sentence[len(sentence.rstrip()) :]
@@ -221,11 +221,13 @@ class OutputCheckStep:
     def __init__(self, guard: Guard) -> None:
         self.guard = guard
 
-    def run(self, text: str, contexts: Sequence[Context]) -> OutputCheck:
+    def run(self, text: str, contexts: Sequence[Context], raw: str | None = None) -> OutputCheck:
+        """Check ``text``; ``raw`` is the model's unfiltered text when ``text`` was already streamed through the rails."""
         notes: list[GuardrailNote] = []
         checked = check_citations(text.strip(), len(contexts))
-        if checked.invalid:
-            numbers = ", ".join(f"[{n}]" for n in checked.invalid)
+        invalid = check_citations(raw, len(contexts)).invalid if raw is not None else checked.invalid
+        if invalid:
+            numbers = ", ".join(f"[{n}]" for n in invalid)
             notes.append(
                 GuardrailNote(
                     "invalid_citation", "flag", f"Đã xoá trích dẫn không có trong tài liệu được cung cấp: {numbers}"

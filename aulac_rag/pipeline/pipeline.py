@@ -85,7 +85,8 @@ class AnswerStream:
             self._deltas.append(tail)
             yield tail
         self._state["timings"]["generate"] = _ms(start)
-        self._answer = self._pipeline._finish(self._state, "".join(gate.released))
+        self._state["notes"] += [GuardrailNote(r.id, r.action, r.message) for r in gate.rules]
+        self._answer = self._pipeline._finish(self._state, "".join(gate.released), "".join(raw))
         # what the whole-answer rails add (the disclaimer) follows what was already released
         sent = "".join(self._deltas)
         if self._answer.answer.startswith(sent.rstrip()) and len(self._answer.answer) > len(sent.rstrip()):
@@ -282,11 +283,11 @@ class AnswerPipeline:
         """An answer that needed no generation (refusal, nothing relevant found)."""
         return self._record(state, text, (), refused=refused)
 
-    def _finish(self, state: dict[str, Any], raw_text: str) -> Answer:
+    def _finish(self, state: dict[str, Any], released: str, raw_text: str) -> Answer:
         t = time.perf_counter()
-        checked = self.output_check.run(raw_text, state["prompt"].contexts)
+        checked = self.output_check.run(released, state["prompt"].contexts, raw=raw_text)
         state["timings"]["output_check"] = _ms(t)
-        notes = [n for n in checked.notes if not (n.rule == "no_context" and _has_rule(state["notes"], "no_context"))]
+        notes = [n for n in checked.notes if not _has_rule(state["notes"], n.rule)]
         state["notes"] += notes
         return self._record(state, checked.text, checked.citations, refused=checked.refused)
 

@@ -45,5 +45,8 @@ class RuleGuard:
     def check_output(self, answer: str, contexts: list[str]) -> OutputVerdict:
         return OutputVerdict(answer, (RuleDecision("disclaimer", "allow", "Thông tin chỉ mang tính tham khảo."),))
 
+    def check_stream(self, sentence: str, contexts: list[str]) -> OutputVerdict:
+        return OutputVerdict(sentence)
+
     def mask_pii(self, text: str) -> str:
         return _PHONE.sub("[SĐT]", text)

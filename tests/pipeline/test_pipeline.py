@@ -112,7 +112,8 @@ class TestLLMPipeline:
     def test_prompt_has_numbered_contexts(self, fake_llm: FakeLLM) -> None:
         _llm_pipeline(fake_llm).run(QUESTION)
         user = fake_llm.requests[0]["messages"][-1]["content"]
-        assert "[1] Mức đóng bảo hiểm y tế" in user and "[2] Chuyển tuyến" in user
+        assert '<tai_lieu so="1" tieu_de="Mức đóng bảo hiểm y tế">\n[1] ' in user
+        assert '<tai_lieu so="2" tieu_de="Chuyển tuyến">\n[2] ' in user
 
     def test_streamed_text_is_already_clean(self, fake_llm: FakeLLM) -> None:
         fake_llm.script(Reply(chunks=["Mức đóng là 4,5% [", "1", "]", " và [", "9", "]."]))

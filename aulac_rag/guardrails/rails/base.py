@@ -74,6 +74,10 @@ class GuardInput:
         self._detector = detector
         #: rails that scored this text close to (but under) their threshold; the LLM judge reads it
         self.borderline: list[str] = []
+        #: set by the semantic rail: how sure it is that the text is allowed, and from what score it
+        #: may overrule a domain-harm *block* rule (an information question that shares a rule's words)
+        self.allow_score: float = 0.0
+        self.veto_at: float | None = None
 
     @cached_property
     def match(self) -> MatchText:

@@ -39,6 +39,7 @@ from aulac_rag.guardrails.classifier import (
     read_examples,
     shared_example_files,
     train,
+    unmask,
 )
 from aulac_rag.guardrails.rails.base import GuardInput, InputRail, RailContext, RuleParams, RuleSpec, input_rails
 from aulac_rag.guardrails.types import Action, RuleDecision
@@ -91,6 +92,8 @@ class SemanticParams(RuleParams):
     check_scope: bool = True
     thresholds: dict[str, float] = Field(default_factory=dict)
     borderline: float = Field(0.5, ge=0.0, le=1.0)
+    #: allowed-group probability from which a domain-harm block rule is overruled (None: never)
+    veto_rules_at: float | None = Field(0.9, ge=0.5, le=1.0)
     train_at_load: bool = True
     training: ThresholdSettings = Field(default_factory=ThresholdSettings)
 
@@ -219,11 +222,12 @@ class SemanticRail(InputRail):
         return float(self.p.thresholds.get(group, model.thresholds.get(group, 0.5)))
 
     def scores(self, text: str) -> tuple[dict[str, float], dict[str, float]]:
-        """(category probabilities, group scores) for ``text``."""
+        """(category probabilities, group scores) for ``text`` (PII masks read as plain words)."""
         model = self.model()
         embedder = self._embedder()
-        vector = np.asarray(embedder.embed_query(prepare_text(text)), dtype=np.float64)  # type: ignore[attr-defined]
-        probs = model.probabilities(vector)[0]
+        prepared = prepare_text(unmask(text))
+        vector = np.asarray(embedder.embed_query(prepared), dtype=np.float64)  # type: ignore[attr-defined]
+        probs = model.probabilities(vector, [prepared])[0]
         return dict(zip(model.classes, (float(p) for p in probs), strict=True)), model.group_scores(probs)
 
     def check(self, item: GuardInput) -> RuleDecision | None:
@@ -235,6 +239,8 @@ class SemanticRail(InputRail):
             "scores": {g: round(s, 4) for g, s in groups.items()},
             "top": max(categories, key=categories.__getitem__),
         }
+        item.allow_score = 1.0 - sum(groups.values())
+        item.veto_at = self.p.veto_rules_at
         for group in _GROUP_ORDER:
             if group == "scope" and not self.p.check_scope:
                 continue
