@@ -50,9 +50,13 @@ class FeedbackStore:
         return cls(home / "feedback.sqlite")
 
     def add(self, sandbox: str, question: str, answer: str, rating: str, comment: str = "", key_id: str = "") -> int:
-        """Record one rating; the question should already be PII-masked by the caller."""
+        """Record one rating. Question, answer and comment are PII-masked here, whoever the caller is."""
         if rating not in ("up", "down"):
             raise ConfigError(f"rating: expected 'up' or 'down', got {rating!r}")
+        from aulac_rag.guardrails.pii import PiiDetector
+
+        detector = PiiDetector()
+        question, answer, comment = (detector.mask(t) if t else t for t in (question, answer, comment or ""))
         cursor = self._db.execute(
             "INSERT INTO feedback (time, sandbox, question, answer, rating, comment, key_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (time.time(), sandbox, question, answer, rating, comment or "", key_id or ""),

@@ -202,7 +202,12 @@ class LocalClient:
         box = self._sandbox(sandbox)
         with self._index_lock(sandbox):
             records = box.documents()
-        return [{"doc_id": r.doc_id, "title": r.title, "chunks": r.chunks, "updated_at": r.updated_at} for r in records]
+            findings = box.manifest.findings()
+        return [
+            {"doc_id": r.doc_id, "title": r.title, "chunks": r.chunks, "updated_at": r.updated_at,
+             "flags": sorted({f["rule"] for f in json.loads(findings.get(r.doc_id, "[]"))})}
+            for r in records
+        ]  # fmt: skip
 
     def ingest_file(self, sandbox: str, path: Path, access: ApiKey) -> dict[str, Any]:
         _require(access, "ingest", sandbox)

@@ -276,7 +276,7 @@ class AuditStep:
             question=self.guard.mask_pii(answer.question),
             retrieved=[r.to_dict() for r in answer.retrieved],
             guardrails=[g.to_dict() for g in answer.guardrails],
-            answer=answer.answer,
+            answer=self.guard.mask_pii(answer.answer),
             refused=answer.refused,
             mode=answer.mode,
             backend=answer.backend,

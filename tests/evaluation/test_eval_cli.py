@@ -145,8 +145,10 @@ def test_bundled_sandbox_is_ingested_first_and_red_teamed(
     bundled = tmp_path / "bundled"
     folder = bundled / "healthcare"
     folder.mkdir(parents=True)
-    for name in ("guardrails.yaml", "prompt.md"):
+    for name in ("guardrails.yaml", "prompt.md", "guard_model.npz"):
         shutil.copy(ROOT / "sandboxes" / "healthcare" / name, folder / name)
+    for name in ("healthcare", "education", "finance"):  # the guard classifier's examples, so its shipped model matches
+        shutil.copytree(ROOT / "sandboxes" / name / "guard_examples", bundled / name / "guard_examples")
     config = {"name": "healthcare", "domain": "healthcare", "description": "Trợ lý thông tin y tế thử nghiệm."}
     (folder / "sandbox.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     write_tiny_sandbox(folder)

@@ -59,6 +59,10 @@ def _upload(ctx: Context, files: list) -> None:
                 results.append(("info", f"**{name}**: không thay đổi (đã có trong kho)."))
             else:
                 results.append(("success", f"**{name}**: {summary.get('chunks', 0)} đoạn đã được lập chỉ mục."))
+            for finding in summary.get("flagged") or []:
+                results.append(
+                    ("warning", f"**{name}**: tài liệu chứa câu lệnh nhắm vào trợ lý ({finding['rule']}): “{finding['excerpt']}”")
+                )
     bar.progress(1.0, text=f"Xong: {len(files)} tệp.")
     st.session_state["kb_flash"] = results
 
@@ -104,6 +108,7 @@ if require(ctx, ("audit", "ingest"), "Kho tài liệu"):
                         "Mã tài liệu": d["doc_id"],
                         "Tiêu đề": d["title"],
                         "Số đoạn": d["chunks"],
+                        "Cảnh báo": ", ".join(d.get("flags") or []) or "—",
                         "Cập nhật": datetime.fromtimestamp(d["updated_at"]).strftime("%Y-%m-%d %H:%M"),
                     }
                     for d in documents
