@@ -50,9 +50,11 @@ def render_guardrails(answer: Answer) -> None:
             f"**Câu hỏi bị chặn theo chính sách của sandbox.** {stopped.message or answer.answer}",
             icon=":material/block:",
         )
+    shown = {stopped.message} if stopped is not None else set()
     for note in answer.guardrails:
-        if note is stopped or not note.message:
-            continue
+        if note is stopped or not note.message or note.message in shown:
+            continue  # several rules (a rule and the classifier) often give the same reply: show it once
+        shown.add(note.message)
         if note.action == "redact":
             icon = ":material/lock:" if "pii" in note.rule else ":material/content_cut:"
             st.info(note.message, icon=icon)

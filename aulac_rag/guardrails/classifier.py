@@ -41,7 +41,7 @@ from aulac_rag.text.normalize import fold_diacritics, normalize_text
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 
 Group = Literal["allow", "scope", "block", "escalate"]
 
@@ -191,9 +191,12 @@ def build_training_set(
 ) -> TrainingSet:
     """Merge example sources, add diacritic-free copies, drop duplicates, sort deterministically."""
     rows: dict[tuple[str, str], float] = {}
+    from aulac_rag.guardrails.pii import PiiDetector
+
+    detector = PiiDetector()
 
     def add(text: str, label: str, weight: float) -> None:
-        text = prepare_text(text)
+        text = prepare_text(unmask(detector.mask(text)))  # what the rail reads at answer time: masked, then as words
         if not text:
             return
         key = (text, label)
