@@ -195,7 +195,11 @@ class SemanticRail(InputRail):
         for path in self.candidates(digest, embedder_id):
             if not path.is_file():
                 continue
-            model = SemanticModel.load(path)
+            try:
+                model = SemanticModel.load(path)
+            except GuardrailError as exc:  # an older format or a damaged file: like a stale model
+                log.warning("%s", exc)
+                continue
             if model.digest == digest and model.embedder_id == embedder_id:
                 return model
             log.info("guard model %s is stale (examples or embedder changed)", path)
