@@ -41,7 +41,7 @@ class GuardEngine:
         pii = next((r for r in inputs if isinstance(r, PiiRail)), None)
         self.detector = pii.detector if pii is not None else PiiDetector()
         self._order = {id(r): i for i, r in enumerate(inputs)}
-        self._vetoable = {r.spec.id for r in inputs if r.spec.kind in ("domain_harm", "harm") and r.spec.action == "block"}
+        self._vetoable = {r.spec.id for r in inputs if r.spec.kind in ("domain_harm", "harm", "scope") and r.spec.action == "block"}
 
     @classmethod
     def from_policy(cls, policy: PolicyModel, context: RailContext | None = None, source: str = "guardrails.yaml") -> GuardEngine:
@@ -73,7 +73,7 @@ class GuardEngine:
         return Verdict(action=action, rules=rules, redacted=redacted, message=message)
 
     def _veto(self, item: GuardInput, fired: list[tuple[int, RuleDecision]]) -> list[tuple[int, RuleDecision]]:
-        """Drop domain-harm *block* rules when the classifier is confident the text is allowed.
+        """Drop domain-harm and scope *block* rules when the classifier is confident the text is allowed.
 
         Rules match words; "chạy trường bị phạt thế nào" shares them with a request to do it.
         Escalations, injection and PII rules are never overruled.
