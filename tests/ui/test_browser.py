@@ -112,13 +112,15 @@ def browser(tmp_path: Path):  # noqa: ANN201 - a selenium WebDriver
 
 
 def test_browser_asks_and_gets_a_cited_answer(browser, streamlit_url: str, tmp_path: Path) -> None:  # noqa: ANN001
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(streamlit_url)
-    wait = WebDriverWait(browser, 120, poll_frequency=0.25)
+    # the answer streams sentence by sentence, so elements are redrawn while we look: retry stale reads
+    wait = WebDriverWait(browser, 120, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
     box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")))
     box.click()
     box.send_keys(QUESTION)
@@ -135,13 +137,13 @@ def test_browser_asks_and_gets_a_cited_answer(browser, streamlit_url: str, tmp_p
             e for e in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stExpander'] summary") if "[1]" in e.text
         ]
 
-    expanders = wait.until(cited_answer)
+    wait.until(cited_answer)
     messages = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")
     assert QUESTION in messages[0].text
     assert "80%" in messages[-1].text and "Trích xuất" in messages[-1].text
 
     # open the first citation: its source passage is shown
-    expanders[0].click()
+    wait.until(lambda d: cited_answer(d) and (cited_answer(d)[0].click() or True))
     wait.until(lambda d: "Tài liệu:" in d.find_element(By.CSS_SELECTOR, "[data-testid='stExpander']").text)
     time.sleep(0.5)  # let the expander animation finish before the screenshot
     shot = tmp_path / "screenshot-chat.png"
