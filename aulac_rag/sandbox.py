@@ -26,7 +26,7 @@ from aulac_rag.errors import ConfigError, SandboxNotFound
 from aulac_rag.home import resolve_home
 from aulac_rag.index.base import Filters, SearchSettings, VectorIndex, open_index
 from aulac_rag.ingest.manifest import DocumentRecord, IngestManifest
-from aulac_rag.ingest.pipeline import Ingestor, IngestSummary
+from aulac_rag.ingest.pipeline import Ingestor, IngestSummary, delete_document
 from aulac_rag.retrieval.types import Hit, RetrievalResult
 from aulac_rag.sparse.bm25 import BM25SparseEncoder
 from aulac_rag.text.normalize import normalize_text
@@ -132,10 +132,10 @@ class Sandbox:
         return self.ingest([str(corpus)], prune=prune, progress=progress)
 
     def delete_document(self, doc_id: str) -> bool:
+        """Delete one document (crash-safe: a deletion cut short is finished by the next recovery)."""
         if self.manifest.get(doc_id) is None:
             return False
-        self.index.delete_where(doc_id)
-        self.manifest.remove(doc_id)
+        delete_document(self.index, self.manifest, doc_id)
         self.index.flush()
         return True
 

@@ -1,8 +1,10 @@
 """Per-sandbox ingestion manifest (SQLite): what each document's indexed version is.
 
-A document being (re)indexed carries ``pending_hash`` until all its new points are
-written and its old ones deleted; a crash leaves that mark, and the next run
-finishes or rolls back the document.
+A document being (re)indexed carries ``pending_hash`` (and its chunk count) until all
+its new points are written and its old ones deleted; a document being deleted carries
+``pending_hash = ""``. A crash leaves that mark, and the next run finishes the step
+(the new version is complete, or a deletion had begun) or rolls it back (the new
+version is incomplete, so the old one is still whole).
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ class DocumentRecord:
     source: str
     chunks: int
     updated_at: float
+    #: how many chunks the pending version has (0 when unknown); ``pending_hash == ""`` marks a deletion
+    pending_chunks: int = 0
+
+    @property
+    def deleting(self) -> bool:
+        return self.pending_hash == ""
+
+
+_COLUMNS = "doc_id, doc_hash, pending_hash, title, source, chunks, updated_at, pending_chunks"
 
 
 class IngestManifest:
@@ -36,6 +47,9 @@ class IngestManifest:
             " updated_at REAL NOT NULL)"
         )
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(documents)")}
+        if "pending_chunks" not in columns:  # manifests written before crash recovery could roll forward
+            self._db.execute("ALTER TABLE documents ADD COLUMN pending_chunks INTEGER NOT NULL DEFAULT 0")
         # what the document scan found (instructions aimed at the assistant), JSON per document
         self._db.execute("CREATE TABLE IF NOT EXISTS findings (doc_id TEXT PRIMARY KEY, findings TEXT NOT NULL)")
 
@@ -51,33 +65,39 @@ class IngestManifest:
         return dict(self._db.execute("SELECT doc_id, findings FROM findings").fetchall())
 
     def get(self, doc_id: str) -> DocumentRecord | None:
-        row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return DocumentRecord(*row) if row else None
 
     def all(self) -> list[DocumentRecord]:
-        return [DocumentRecord(*row) for row in self._db.execute("SELECT * FROM documents ORDER BY doc_id")]
+        return [DocumentRecord(*row) for row in self._db.execute(f"SELECT {_COLUMNS} FROM documents ORDER BY doc_id")]
 
     def pending(self) -> list[DocumentRecord]:
         return [r for r in self.all() if r.pending_hash is not None]
 
-    def begin(self, doc_id: str, new_hash: str, title: str, source: str) -> None:
+    def begin(self, doc_id: str, new_hash: str, title: str, source: str, chunks: int = 0) -> None:
+        """Mark a new version pending, with its chunk count (recovery rolls it forward when complete)."""
         self._db.execute(
-            "INSERT INTO documents (doc_id, doc_hash, pending_hash, title, source, chunks, updated_at)"
-            " VALUES (?, NULL, ?, ?, ?, 0, ?) ON CONFLICT(doc_id) DO UPDATE SET pending_hash = excluded.pending_hash",
-            (doc_id, new_hash, title, source, time.time()),
+            "INSERT INTO documents (doc_id, doc_hash, pending_hash, title, source, chunks, updated_at, pending_chunks)"
+            " VALUES (?, NULL, ?, ?, ?, 0, ?, ?) ON CONFLICT(doc_id) DO UPDATE SET pending_hash = excluded.pending_hash,"
+            " pending_chunks = excluded.pending_chunks",
+            (doc_id, new_hash, title, source, time.time(), chunks),
         )
+
+    def begin_delete(self, doc_id: str) -> None:
+        """Mark a document as being deleted (recovery finishes the deletion)."""
+        self._db.execute("UPDATE documents SET pending_hash = '', pending_chunks = 0 WHERE doc_id = ?", (doc_id,))
 
     def commit(self, doc_id: str, doc_hash: str, title: str, source: str, chunks: int) -> None:
         self._db.execute(
-            "UPDATE documents SET doc_hash = ?, pending_hash = NULL, title = ?, source = ?, chunks = ?, updated_at = ?"
-            " WHERE doc_id = ?",
+            "UPDATE documents SET doc_hash = ?, pending_hash = NULL, pending_chunks = 0, title = ?, source = ?, chunks = ?,"
+            " updated_at = ? WHERE doc_id = ?",
             (doc_hash, title, source, chunks, time.time(), doc_id),
         )
 
     def rollback(self, doc_id: str) -> None:
         """Forget a pending version; drop the row if no version was ever committed."""
         self._db.execute("DELETE FROM documents WHERE doc_id = ? AND doc_hash IS NULL", (doc_id,))
-        self._db.execute("UPDATE documents SET pending_hash = NULL WHERE doc_id = ?", (doc_id,))
+        self._db.execute("UPDATE documents SET pending_hash = NULL, pending_chunks = 0 WHERE doc_id = ?", (doc_id,))
 
     def remove(self, doc_id: str) -> None:
         self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))

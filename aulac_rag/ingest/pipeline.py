@@ -20,9 +20,10 @@ from aulac_rag.chunking import DocumentChunker
 from aulac_rag.config import SandboxConfig
 from aulac_rag.documents import Chunk, Document, SourceError, content_hash
 from aulac_rag.embeddings.cache import CachedPassageEmbedder
-from aulac_rag.errors import AulacError
+from aulac_rag.errors import AulacError, StoreError
+from aulac_rag.failpoints import failpoint
 from aulac_rag.index.base import IndexPoint, VectorIndex
-from aulac_rag.ingest.manifest import IngestManifest
+from aulac_rag.ingest.manifest import DocumentRecord, IngestManifest
 from aulac_rag.sparse.bm25 import BM25SparseEncoder
 from aulac_rag.text.legacy import ensure_unicode_vietnamese
 from aulac_rag.text.normalize import normalize_text
@@ -93,6 +94,16 @@ def document_hash(document: Document) -> str:
     return content_hash(json.dumps([document.title, document.text, document.metadata], ensure_ascii=False, sort_keys=True, default=str))
 
 
+def delete_document(index: VectorIndex, manifest: IngestManifest, doc_id: str) -> None:
+    """Delete a document: mark it, delete its points, drop its row (a crash in between is finished by recovery)."""
+    manifest.begin_delete(doc_id)
+    failpoint("delete.after_mark")
+    index.delete_where(doc_id)
+    failpoint("delete.after_points")
+    manifest.remove(doc_id)
+    manifest.set_findings(doc_id, None)
+
+
 class Ingestor:
     """Writes documents into one sandbox's index and manifest."""
 
@@ -128,19 +139,51 @@ class Ingestor:
         if stored is not None:
             self.sparse.avg_len = float(stored)
 
-    def recover(self, keep: set[str]) -> int:
-        """Roll back documents left pending by an interrupted run (except those in ``keep``)."""
+    def recover(self, keep: set[str] | None = None) -> int:
+        """Finish or roll back what an interrupted run left pending; never deletes the only copy.
+
+        A pending deletion is finished. A pending new version whose points are all in the
+        index is rolled *forward* (the old version may already be gone: old points are deleted
+        only after every new one is written); an incomplete one is rolled back, and then the
+        old version is still whole. ``keep`` is accepted for compatibility and ignored.
+        """
         count = 0
         for record in self.manifest.pending():
-            if record.doc_id in keep:
-                continue
-            if record.doc_hash is None:
-                self.index.delete_where(record.doc_id)
+            if record.deleting:
+                self.delete(record.doc_id)
+            elif self._complete(record):
+                self.index.delete_where(record.doc_id, keep_doc_hash=record.pending_hash)
+                failpoint("recover.after_index")
+                chunks = record.pending_chunks or self.index.count({"doc_id": record.doc_id, "doc_hash": record.pending_hash})
+                self.manifest.commit(record.doc_id, str(record.pending_hash), record.title, record.source, chunks)
             else:
-                self.index.delete_where(record.doc_id, keep_doc_hash=record.doc_hash)
-            self.manifest.rollback(record.doc_id)
+                if record.doc_hash is None:
+                    self.index.delete_where(record.doc_id)
+                else:
+                    self.index.delete_where(record.doc_id, keep_doc_hash=record.doc_hash)
+                failpoint("recover.after_index")
+                self.manifest.rollback(record.doc_id)
             count += 1
         return count
+
+    @classmethod
+    def recover_only(cls, index: VectorIndex, manifest: IngestManifest) -> int:
+        """Recovery without an ingestion run (``aulac doctor --repair``): needs no embedder."""
+        ingestor = cls.__new__(cls)
+        ingestor.index, ingestor.manifest = index, manifest
+        return ingestor.recover()
+
+    def _complete(self, record: DocumentRecord) -> bool:
+        """Are all chunks of the pending version in the index?"""
+        new = self.index.count({"doc_id": record.doc_id, "doc_hash": record.pending_hash})
+        if record.pending_chunks:
+            return new >= record.pending_chunks
+        # a manifest from before chunk counts were kept: forward only if the old version is not whole
+        old = self.index.count({"doc_id": record.doc_id, "doc_hash": record.doc_hash}) if record.doc_hash else 0
+        return new > 0 and old < record.chunks
+
+    def delete(self, doc_id: str) -> None:
+        delete_document(self.index, self.manifest, doc_id)
 
     def _points(self, chunks: list[Chunk]) -> list[IndexPoint]:
         texts = [index_text(c) for c in chunks]
@@ -165,11 +208,17 @@ class Ingestor:
     def _index_document(self, document: Document, doc_hash: str) -> int:
         chunks = self.chunker.run(document, doc_hash)
         self._set_avg_len(chunks)
-        self.manifest.begin(document.doc_id, doc_hash, document.title, document.source)
+        self.manifest.begin(document.doc_id, doc_hash, document.title, document.source, len(chunks))
+        failpoint("ingest.after_begin")
         for start in range(0, len(chunks), 64):
             self.index.upsert(self._points(chunks[start : start + 64]))
+            failpoint("ingest.after_upsert")
+        self.index.flush()
+        failpoint("ingest.after_all_upserts")
         self.index.delete_where(document.doc_id, keep_doc_hash=doc_hash)
+        failpoint("ingest.after_delete_old")
         self.manifest.commit(document.doc_id, doc_hash, document.title, document.source, len(chunks))
+        failpoint("ingest.after_commit")
         return len(chunks)
 
     def run(
@@ -184,7 +233,8 @@ class Ingestor:
         summary = IngestSummary(errors=list(source_errors))
         docs = list(documents)
         self._ensure_index()
-        summary.recovered = self.recover(keep={d.doc_id for d in docs})
+        self.index.count()  # open the index before anything is marked pending: a locked index stops the run here
+        summary.recovered = self.recover()
         show = sys.stdout.isatty() if progress is None else progress
         bar = _progress(len(docs), show)
         seen: set[str] = set()
@@ -211,6 +261,8 @@ class Ingestor:
                     summary.documents += 1
                     payload = json.dumps([f.model_dump() for f in findings], ensure_ascii=False) if findings else None
                     self.manifest.set_findings(document.doc_id, payload)
+            except StoreError:
+                raise  # the index itself failed (locked, disk): stop, do not report it once per document
             except AulacError as exc:
                 summary.errors.append(SourceError(raw.source or raw.doc_id, str(exc)))
             bar.update(1)
@@ -219,8 +271,7 @@ class Ingestor:
             failed = {e.source for e in summary.errors}
             for record in self.manifest.all():
                 if record.doc_id not in seen and record.source not in failed:
-                    self.index.delete_where(record.doc_id)
-                    self.manifest.remove(record.doc_id)
+                    self.delete(record.doc_id)
                     summary.pruned += 1
         self.index.flush()
         summary.seconds = time.perf_counter() - started
