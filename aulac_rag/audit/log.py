@@ -21,6 +21,7 @@ from typing import Any
 from aulac_rag.audit.chain import HASHED_FIELDS, VerifyReport, verify_chain
 from aulac_rag.audit.writer import ChainWriter
 from aulac_rag.errors import AuditError
+from aulac_rag.fileperm import make_private
 from aulac_rag.home import resolve_home
 
 AUDIT_FILE = "audit.sqlite"
@@ -107,6 +108,7 @@ class AuditLog:
     def _connect(self) -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private(self.path)
             conn = sqlite3.connect(
                 self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from aulac_rag.errors import ConfigError
+from aulac_rag.fileperm import make_private
 from aulac_rag.home import resolve_home
 
 KEYS_FILE = "keys.sqlite"
@@ -96,6 +97,7 @@ class KeyStore:
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private(self.path)
         conn = sqlite3.connect(self.path, timeout=10)
         conn.row_factory = sqlite3.Row
         conn.execute(_SCHEMA)
