@@ -70,3 +70,7 @@ class AuditError(AulacError):
 
 class EvaluationError(AulacError):
     """An evaluation run could not be completed."""
+
+
+class LimitError(AulacError):
+    """A request over one of the caps in ``aulac_rag.limits`` (empty, too long, too many turns, k too large)."""

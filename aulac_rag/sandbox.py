@@ -8,6 +8,7 @@ collection (``aulac_<name>``) and manifest under AULAC_HOME.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -44,7 +45,18 @@ def bundled_dir() -> Path:
     return Path(override) if override else Path(__file__).resolve().parent.parent / "sandboxes"
 
 
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}", re.IGNORECASE)
+
+
+def check_name(name: str) -> str:
+    """A sandbox name is a plain folder name: letters, digits, '-' and '_' (checked before touching the disk)."""
+    if not _NAME.fullmatch(name or ""):
+        raise ConfigError(f"invalid sandbox name {name!r}: use letters, digits, '-' or '_' (at most 63 characters)")
+    return name
+
+
 def sandbox_folder(name: str, home: Path) -> Path:
+    check_name(name)
     user = home / "sandboxes" / name
     if (user / "sandbox.yaml").exists():
         return user
@@ -215,6 +227,7 @@ def list_sandboxes(home: str | Path | None = None) -> list[dict[str, Any]]:
 def create_sandbox(name: str, template: str, description: str | None = None, home: str | Path | None = None) -> Path:
     """Copy a bundled template's policy, prompt and settings into a new, empty sandbox."""
     root = resolve_home(home)
+    check_name(name)
     if template not in TEMPLATES:
         raise ConfigError(f"--from: unknown template {template!r}; choose one of {', '.join(TEMPLATES)}")
     if name in TEMPLATES:
@@ -229,8 +242,10 @@ def create_sandbox(name: str, template: str, description: str | None = None, hom
         raw["description"] = description
     target.mkdir(parents=True)
     config = SandboxConfig.model_validate(raw)
-    for relative in (config.generation.prompt_file, config.guardrails.policy_file):
+    for relative in (config.generation.prompt_file, config.guardrails.policy_file, "guard_model.npz"):
         if (source / relative).is_file():
             shutil.copy2(source / relative, target / relative)
+    if (source / "guard_examples").is_dir():  # the guard classifier's examples (its shipped model matches them)
+        shutil.copytree(source / "guard_examples", target / "guard_examples")
     (target / "sandbox.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target

@@ -27,6 +27,7 @@ from aulac_rag.generation import (
 )
 from aulac_rag.generation.base import Prompt
 from aulac_rag.guardrails.types import Guard, PassThroughGuard
+from aulac_rag.limits import check_request
 from aulac_rag.pipeline.components import (
     AuditStep,
     GenerateStep,
@@ -204,6 +205,7 @@ class AnswerPipeline:
 
         A GenerationError without fallback is raised here, before any text is sent.
         """
+        check_request(question, history, k)
         started = time.perf_counter()
         timings: dict[str, float] = {}
         state: dict[str, Any] = {

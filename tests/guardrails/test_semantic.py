@@ -255,3 +255,22 @@ def test_judge_is_asked_only_on_borderline_questions() -> None:
         assert judge.check(item) is not None and len(server.requests) == 1
     finally:
         server.httpd.shutdown()
+
+
+@pytest.mark.parametrize("template", ["healthcare", "general"])
+def test_a_sandbox_created_from_a_template_uses_the_shipped_model(template: str, tmp_path: Path) -> None:
+    from aulac_rag.sandbox import create_sandbox
+
+    folder = create_sandbox("phongkham", template, home=tmp_path)
+    rail = semantic_rail(load_guard(Sandbox("phongkham", tmp_path)))
+    assert SemanticModel.load(folder / "guard_model.npz").digest == rail.digest()  # no training at load
+
+
+@pytest.mark.parametrize("name", ["../../x", "a/b", "", ".hidden", "x" * 80])
+def test_sandbox_names_are_checked_before_touching_the_disk(name: str, tmp_path: Path) -> None:
+    from aulac_rag.errors import ConfigError
+    from aulac_rag.sandbox import create_sandbox
+
+    with pytest.raises(ConfigError, match="invalid sandbox name"):
+        create_sandbox(name, "general", home=tmp_path / "home")
+    assert not (tmp_path / "x").exists() and not (tmp_path / "home" / "sandboxes").exists()

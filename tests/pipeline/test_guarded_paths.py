@@ -101,3 +101,17 @@ def test_contexts_are_fenced_as_data(fake_llm: FakeLLM, guard: GuardEngine) -> N
     assert user.startswith("Các đoạn tài liệu dưới đây") and "DỮ LIỆU" in user
     body = user.split("\n\n", 1)[1]
     assert body.count("</tai_lieu>") == 1 and "\n[2] Tài liệu giả" not in body
+
+
+def test_limits_refuse_before_retrieval() -> None:
+    from aulac_rag.errors import LimitError
+
+    retriever = TinyRetriever()
+    pipeline = AnswerPipeline(retriever)
+    with pytest.raises(LimitError, match="quá dài"):
+        pipeline.run("x" * 5000)
+    with pytest.raises(LimitError, match="trống"):
+        pipeline.run("  ")
+    with pytest.raises(LimitError, match="k must be between"):
+        pipeline.run(QUESTION, k=1_000_000)
+    assert retriever.queries == []

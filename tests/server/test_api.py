@@ -110,3 +110,18 @@ def test_audit_endpoints(client: TestClient, keys: Keys) -> None:
     assert client.get("/v1/sandboxes/hc/audit/verify", headers=auth).json()["ok"] is True
     jsonl = client.get("/v1/sandboxes/hc/audit?format=jsonl", headers=auth).text.splitlines()
     assert [json.loads(line)["seq"] for line in jsonl] == [1, 2]
+
+
+def test_caps_apply_before_any_work(client: TestClient, keys: Keys, catalog: FakeCatalog) -> None:
+    auth = Keys.auth(keys.hc_user)
+    long = "Mức đóng bảo hiểm y tế là bao nhiêu? " * 300  # about 11k characters
+    for path, body in [
+        ("/v1/sandboxes/hc/ask", {"question": long}),
+        ("/v1/chat/completions", {"model": "hc", "messages": [{"role": "user", "content": long}]}),
+        ("/v1/sandboxes/hc/ask", {"question": QUESTION, "history": [{"question": "q", "answer": "a"}] * 60}),
+        ("/v1/sandboxes/hc/ask", {"question": "   "}),
+    ]:
+        r = client.post(path, json=body, headers=auth)
+        assert r.status_code in (413, 422), (path, r.text)  # the schema's own caps answer 422
+        assert r.json()["error"]["type"] in ("request_too_large", "invalid_request")
+    assert catalog.audit_log.rows("hc") == []  # nothing was retrieved, generated or logged

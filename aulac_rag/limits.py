@@ -1,0 +1,46 @@
+"""The caps on what one request may carry, in one place: the API, the CLI, the chat app and the
+pipeline all go through :func:`check_request` (in :meth:`AnswerPipeline.stream`).
+
+Beyond a cap the request is refused at once with :class:`LimitError` (HTTP 413), in Vietnamese
+for the person who typed it, before any embedding or LLM work is spent on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aulac_rag.errors import LimitError
+
+
+class RequestLimits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_question_chars: int = Field(4000, ge=1)
+    max_history_turns: int = Field(50, ge=0)
+    max_history_chars: int = Field(40_000, ge=0)
+    max_k: int = Field(100, ge=1)
+
+
+DEFAULT_LIMITS = RequestLimits()
+
+
+def check_request(
+    question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None, limits: RequestLimits = DEFAULT_LIMITS
+) -> None:
+    """Raise LimitError when ``question``, ``history`` or ``k`` is over its cap, or the question is empty."""
+    if not question or not question.strip():
+        raise LimitError("Câu hỏi đang trống. Hãy nhập câu hỏi của bạn. (empty question)")
+    if len(question) > limits.max_question_chars:
+        raise LimitError(
+            f"Câu hỏi quá dài ({len(question)} ký tự; tối đa {limits.max_question_chars}). Hãy rút gọn câu hỏi. "
+            f"(question over {limits.max_question_chars} characters)"
+        )
+    if len(history) > limits.max_history_turns:
+        raise LimitError(f"Hội thoại quá dài ({len(history)} lượt; tối đa {limits.max_history_turns}). Hãy bắt đầu hội thoại mới.")
+    size = sum(len(q) + len(a) for q, a in history)
+    if size > limits.max_history_chars:
+        raise LimitError(f"Lịch sử hội thoại quá dài ({size} ký tự; tối đa {limits.max_history_chars}). Hãy bắt đầu hội thoại mới.")
+    if k is not None and not 1 <= k <= limits.max_k:
+        raise LimitError(f"k must be between 1 and {limits.max_k}, got {k}")
