@@ -74,3 +74,7 @@ class EvaluationError(AulacError):
 
 class LimitError(AulacError):
     """A request over one of the caps in ``aulac_rag.limits`` (empty, too long, too many turns, k too large)."""
+
+
+class RequestError(AulacError):
+    """A request that is malformed in a way the caller can fix (e.g. filters of the wrong shape): HTTP 422."""

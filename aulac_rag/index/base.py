@@ -6,6 +6,7 @@ Both engines store a named dense vector (``dense``) and two sparse BM25 vectors
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,12 +14,30 @@ from pathlib import Path
 from typing import Any
 
 from aulac_rag.config import IndexConfig
+from aulac_rag.errors import RequestError
 from aulac_rag.registry import Registry
 from aulac_rag.sparse.bm25 import SPARSE_EXACT, SPARSE_FOLDED, SparseVector
 
 DENSE = "dense"
 SPARSE_NAMES = (SPARSE_EXACT, SPARSE_FOLDED)
 Filters = dict[str, Any]  # field → value, or list of values (any of)
+
+
+_FIELD = re.compile(r"[A-Za-z_][\w.]{0,63}")
+
+
+def check_filters(filters: Filters | None) -> None:
+    """Filters are ``{field: value | [values]}`` with string, integer or boolean values; anything else is a RequestError."""
+    if filters is None:
+        return
+    if not isinstance(filters, dict):
+        raise RequestError(f"filters: expected an object of field → value, got {type(filters).__name__}")
+    for name, value in filters.items():
+        if not isinstance(name, str) or not _FIELD.fullmatch(name):
+            raise RequestError(f"filters: invalid field name {name!r}")
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, (str, int, bool)) and not isinstance(v, float) for v in values):
+            raise RequestError(f"filters.{name}: values must be strings, integers or booleans (or a non-empty list of them)")
 
 
 @dataclass(frozen=True)
@@ -121,6 +140,7 @@ class VectorIndex(ABC):
         filters: Filters | None = None,
     ) -> list[ScoredPoint]:
         """Hybrid (or single-vector) search; payloads fetched only for the final hits."""
+        check_filters(filters)
         if settings.fusion == "dense":
             ranked = self._nearest(DENSE, dense, settings.limit, filters)
         elif settings.fusion == "sparse":

@@ -22,6 +22,7 @@ log = logging.getLogger("aulac_rag.server")
 STATUS_BY_ERROR: tuple[tuple[type[e.AulacError], int, str], ...] = (
     (e.SandboxNotFound, 404, "sandbox_not_found"),
     (e.LimitError, 413, "request_too_large"),
+    (e.RequestError, 422, "invalid_request"),
     (e.ConfigError, 500, "config_error"),
     (e.TextError, 422, "text_error"),
     (e.ConnectorError, 422, "connector_error"),

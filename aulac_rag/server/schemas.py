@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+FilterScalar = Annotated[str, Field(max_length=500)] | int | bool
+FilterValue = FilterScalar | Annotated[list[FilterScalar], Field(min_length=1, max_length=100)]
 
 
 class TurnIn(BaseModel):
@@ -20,7 +23,9 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=4000, examples=["Mức đóng bảo hiểm y tế là bao nhiêu?"])
     history: list[TurnIn] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
     k: int | None = Field(None, ge=1, le=50, description="Chunks to retrieve (default: the sandbox's).")
-    filters: dict[str, Any] | None = None
+    filters: dict[str, FilterValue] | None = Field(
+        None, max_length=20, description="Payload field → value, or a list of values (any of): strings, integers, booleans."
+    )
     stream: bool = Field(False, description="Server-sent events: 'delta' events, then one 'answer' event.")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 
 from aulac_rag.generation import OpenAICompatGenerator
@@ -125,3 +126,20 @@ def test_caps_apply_before_any_work(client: TestClient, keys: Keys, catalog: Fak
         assert r.status_code in (413, 422), (path, r.text)  # the schema's own caps answer 422
         assert r.json()["error"]["type"] in ("request_too_large", "invalid_request")
     assert catalog.audit_log.rows("hc") == []  # nothing was retrieved, generated or logged
+
+
+@pytest.mark.parametrize("filters", [{"topic": {"$ne": "x"}}, {"year": 2.5}, {"topic": []}, {"topic": [{"a": 1}]}])
+def test_malformed_filters_are_422_naming_the_field(client: TestClient, keys: Keys, filters: dict) -> None:
+    r = client.post("/v1/sandboxes/hc/ask", json={"question": QUESTION, "filters": filters}, headers=Keys.auth(keys.hc_user))
+    assert r.status_code == 422, r.text
+    assert "filters" in r.json()["error"]["message"]
+
+
+def test_filters_are_checked_in_the_core_too() -> None:
+    from aulac_rag.errors import RequestError
+    from aulac_rag.index.base import check_filters
+
+    check_filters({"topic": "bhyt", "year": [2024, 2025], "public": True})
+    for bad in ({"topic": {"a": 1}}, {"year": 2.5}, {"bad name": "x"}, {"topic": []}):
+        with pytest.raises(RequestError, match="filters"):
+            check_filters(bad)
