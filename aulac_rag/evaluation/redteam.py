@@ -42,17 +42,17 @@ def find_redteam_files(name: str, folder: Path) -> list[Path]:
     return [p for p in (tests / f"{name}.jsonl", tests / f"holdout_{name}.jsonl") if p.is_file()]
 
 
-def run_redteam(guard: Any, files: list[Path]) -> dict[str, Any] | None:
+def run_redteam(guard: Any, files: list[Path]) -> dict[str, Any]:
     """Score ``guard`` on the cases of ``files`` together; the per-file numbers are kept too.
 
     Returns ``{"files", "cases", "metrics": {redteam_*: value|None}, "counts": {...},
-    "out_of_scope_rate", "per_file": [...], "misses": [...]}``, or None when the
-    guardrails package has no scorer (``aulac_rag.guardrails.evaluation``).
+    "out_of_scope_rate", "per_file": [...], "misses": [...]}``. A scorer that cannot be
+    imported is an EvaluationError, never a report silently without red-team numbers.
     """
     try:
         from aulac_rag.guardrails.evaluation import evaluate, load_cases
-    except ImportError:  # guardrails without its scorer: no red-team numbers ("chưa có")
-        return None
+    except ImportError as exc:
+        raise EvaluationError(f"the red-team scorer (aulac_rag.guardrails.evaluation) cannot be loaded: {exc}") from exc
     all_cases, per_file = [], []
     for path in files:
         try:

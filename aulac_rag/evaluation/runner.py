@@ -271,10 +271,7 @@ class EvaluationRunner:
         from aulac_rag.pipeline import load_sandbox_guard
 
         self.log("running the red-team suite " + ", ".join(str(f) for f in files))
-        result = run_redteam(load_sandbox_guard(self.sandbox), files)
-        if result is None:
-            skipped[specs.REDTEAM] = "gói guardrails chưa có bộ chấm điểm red-team"
-        return result
+        return run_redteam(load_sandbox_guard(self.sandbox), files)
 
     def checks(self, results: list[ItemResult], names: list[str], redteam: dict[str, Any] | None) -> list[MetricCheck]:
         values: dict[str, tuple[float | None, int]] = {}

@@ -109,8 +109,6 @@ def redteam_facts(sandbox: Any) -> dict[str, Any] | None:
     from aulac_rag.evaluation.specs import effective_thresholds
 
     result = run_redteam(load_sandbox_guard(sandbox), files)
-    if result is None:
-        return None
     result["misses"] = result["misses"][:20]
     result["thresholds"] = effective_thresholds(sandbox.config.evaluation.thresholds, list(result["metrics"]))
     return result
