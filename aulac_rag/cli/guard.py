@@ -10,7 +10,6 @@ JSON shape (CONTRACTS.md): ``{"action", "rules": [{"id", "action", "message"}], 
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -86,14 +85,9 @@ def _train(name: str, as_json: bool) -> None:
         results = []
         for rail in rails:
             started = time.perf_counter()
-            data = rail.training_set()
-            model = rail.fit(data, rail._embedder())
-            target = rail.candidates(data.digest, model.embedder_id)[0]
-            if not os.access(target.parent, os.W_OK):
-                target = rail.candidates(data.digest, model.embedder_id)[-1]
-            model.save(target)
+            model, target, examples = rail.rebuild(prefer_folder=True)
             results.append({
-                "rule": rail.spec.id, "examples": len(data), "model": str(target), "embedder": model.embedder_id,
+                "rule": rail.spec.id, "examples": examples, "model": str(target), "embedder": model.embedder_id,
                 "thresholds": model.thresholds, "metrics": model.metrics, "seconds": round(time.perf_counter() - started, 1),
             })
     finally:

@@ -274,3 +274,12 @@ def test_sandbox_names_are_checked_before_touching_the_disk(name: str, tmp_path:
     with pytest.raises(ConfigError, match="invalid sandbox name"):
         create_sandbox(name, "general", home=tmp_path / "home")
     assert not (tmp_path / "x").exists() and not (tmp_path / "home" / "sandboxes").exists()
+
+
+def test_rebuild_writes_beside_the_examples_and_is_loaded_from_there(tmp_path: Path) -> None:
+    engine, folder = tiny_sandbox(tmp_path)
+    model, target, examples = semantic_rail(engine).rebuild(prefer_folder=True)  # what 'aulac guard train' does
+    assert target == folder / "guard_model.npz" and examples > 18 and target.is_file()
+    again, _ = tiny_sandbox(tmp_path)
+    rail = semantic_rail(again)
+    assert rail.model().digest == model.digest == rail.digest()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import ClassVar
@@ -151,7 +152,8 @@ class SemanticRail(InputRail):
                 raise GuardrailError(f"{path}: cannot read guard examples: {exc}") from exc
         return h.hexdigest()
 
-    def training_set(self) -> TrainingSet:
+    def training_set(self, digest: str | None = None) -> TrainingSet:
+        """The merged examples; ``digest`` when the caller has already hashed the files."""
         groups: dict[str, list[Example]] = {"shared": [], "own": [], "out_of_scope": [], "allowed": []}
         for role, path in self.sources():
             groups[role] += read_examples(path)
@@ -159,7 +161,7 @@ class SemanticRail(InputRail):
             raise GuardrailError(f"no guard examples in {self.context.folder}/{self.p.examples} and shared examples are off")
         others = [e for e in groups["out_of_scope"] if e.label == "benign"]
         shared = groups["shared"] + [e for e in groups["allowed"] if e.label in ("benign", "sensitive_info")]
-        return build_training_set(groups["own"], shared, others, digest=self.digest())
+        return build_training_set(groups["own"], shared, others, digest=digest or self.digest())
 
     def _embedder(self) -> object:
         embedder = self.context.embedder() if self.context.embedder is not None else None
@@ -190,7 +192,7 @@ class SemanticRail(InputRail):
 
     def _load_or_train(self) -> SemanticModel:
         embedder = self._embedder()
-        embedder_id = str(getattr(embedder, "model_id", type(embedder).__name__))
+        embedder_id = _embedder_id(embedder)
         digest = self.digest()
         for path in self.candidates(digest, embedder_id):
             if not path.is_file():
@@ -208,18 +210,36 @@ class SemanticRail(InputRail):
                 f"the semantic guard model is missing or stale for embedder {embedder_id!r}; "
                 f"run 'aulac guard train <sandbox>'"
             )
-        data = self.training_set()
-        log.warning("training the semantic guard (%d examples, embedder %s); 'aulac guard train' prebuilds it", len(data), embedder_id)
+        log.warning("training the semantic guard (embedder %s); 'aulac guard train' prebuilds it", embedder_id)
+        return self.rebuild(digest=digest)[0]
+
+    def rebuild(self, *, prefer_folder: bool = False, digest: str | None = None) -> tuple[SemanticModel, Path | None, int]:
+        """Train from the example files and save the model: beside them when ``prefer_folder`` and the
+        folder is writable (``aulac guard train``), else in the home's cache. (model, where, examples)."""
+        embedder = self._embedder()
+        digest = digest or self.digest()
+        data = self.training_set(digest)
         model = self.fit(data, embedder)
-        cached = self._cache_path(data.digest, embedder_id)
-        if cached is not None:
-            model.save(cached)
-        return model
+        folder_model = self.context.folder / self.p.model_file if self.context.folder is not None else None
+        cache = self._cache_path(digest, model.embedder_id)
+        use_folder = prefer_folder and folder_model is not None and os.access(folder_model.parent, os.W_OK)
+        target = folder_model if use_folder else cache
+        if target is not None:
+            model.save(target)
+        return model, target, len(data)
 
     def fit(self, data: TrainingSet, embedder: object) -> SemanticModel:
-        embedder_id = str(getattr(embedder, "model_id", type(embedder).__name__))
-        embed = _cached_embed(embedder, self.context.cache_dir)
-        return train(data, embed, embedder_id, self.p.training)
+        """Fit on ``data``; training vectors are cached by content hash under the home's cache."""
+        from aulac_rag.embeddings.cache import CachedPassageEmbedder
+
+        embedder_id = _embedder_id(embedder)
+        if self.context.cache_dir is None:
+            return train(data, embedder.embed_queries, embedder_id, self.p.training)  # type: ignore[attr-defined]
+        cache = CachedPassageEmbedder(embedder, self.context.cache_dir.parent / "embeddings.sqlite")  # type: ignore[arg-type]
+        try:
+            return train(data, cache.embed_queries, embedder_id, self.p.training)
+        finally:
+            cache.close()
 
     # --- decision --------------------------------------------------------------
     def threshold(self, model: SemanticModel, group: str) -> float:
@@ -264,15 +284,5 @@ class SemanticRail(InputRail):
         return None
 
 
-def _cached_embed(embedder: object, cache_dir: Path | None):  # noqa: ANN202 - a small closure
-    """Query embeddings for training, cached by content hash under the home's cache."""
-    from aulac_rag.embeddings.cache import CachedPassageEmbedder
-
-    if cache_dir is None:
-        return lambda texts: embedder.embed_queries(texts)  # type: ignore[attr-defined]
-    cache = CachedPassageEmbedder(embedder, cache_dir.parent / "embeddings.sqlite")  # type: ignore[arg-type]
-
-    def embed(texts: list[str]) -> np.ndarray:
-        return cache.embed_queries(texts)
-
-    return embed
+def _embedder_id(embedder: object) -> str:
+    return str(getattr(embedder, "model_id", type(embedder).__name__))
