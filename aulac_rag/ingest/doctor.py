@@ -3,7 +3,7 @@
 Problems found: documents left pending by an interrupted run; committed documents whose
 current chunks are missing or incomplete in the index; points of other versions; points
 whose document has no manifest row; duplicate chunks. Repairs: recovery (roll forward or
-back, see :meth:`Ingestor.recover`), deleting stray points, and dropping the manifest row of
+back, see :func:`~aulac_rag.ingest.pipeline.recover_pending`), deleting stray points, and dropping the manifest row of
 a document whose chunks are gone, so that the next ingestion indexes it again.
 """
 
@@ -30,11 +30,12 @@ def _problems(index: VectorIndex, manifest: IngestManifest) -> tuple[list[str], 
     """(descriptions, actions) where an action is (kind, doc_id)."""
     problems: list[str] = []
     actions: list[tuple[str, str]] = []
+    pending: set[str] = set()
     for record in manifest.pending():
         what = "a deletion" if record.deleting else "an ingestion"
         problems.append(f"{record.doc_id}: left pending by an interrupted run ({what})")
         actions.append(("recover", record.doc_id))
-    pending = {r.doc_id for r in manifest.pending()}
+        pending.add(record.doc_id)
     records = {r.doc_id: r for r in manifest.all() if r.doc_hash is not None and r.doc_id not in pending}
     payloads = index.scroll_payloads(["doc_id", "doc_hash", "chunk_id"]) if index.exists() else []
     by_doc: dict[str, list[dict]] = defaultdict(list)
@@ -62,14 +63,14 @@ def _problems(index: VectorIndex, manifest: IngestManifest) -> tuple[list[str], 
 
 def diagnose(name: str, index: VectorIndex, manifest: IngestManifest, repair: bool = False) -> DoctorReport:
     """Check (and with ``repair`` fix) one sandbox; ``ok`` is true when no problem remains."""
-    from aulac_rag.ingest.pipeline import Ingestor
+    from aulac_rag.ingest.pipeline import recover_pending
 
     problems, actions = _problems(index, manifest)
     if not repair or not problems:
         return DoctorReport(sandbox=name, ok=not problems, problems=problems)
     repaired: list[str] = []
     if any(kind == "recover" for kind, _ in actions):
-        recovered = Ingestor.recover_only(index, manifest)
+        recovered = recover_pending(index, manifest)
         repaired.append(f"finished or rolled back {recovered} pending document(s)")
     for kind, doc_id in actions:
         if kind == "prune_versions":

@@ -104,6 +104,41 @@ def delete_document(index: VectorIndex, manifest: IngestManifest, doc_id: str) -
     manifest.set_findings(doc_id, None)
 
 
+def recover_pending(index: VectorIndex, manifest: IngestManifest) -> int:
+    """Finish or roll back what an interrupted run left pending; never deletes the only copy.
+
+    A pending deletion is finished. A pending new version whose points are all in the
+    index is rolled *forward* (the old version may already be gone: old points are deleted
+    only after every new one is written); an incomplete one is rolled back, and then the
+    old version is still whole (a document never committed loses its partial points).
+    """
+    count = 0
+    for record in manifest.pending():
+        if record.deleting:
+            delete_document(index, manifest, record.doc_id)
+        elif _complete(index, record):
+            index.delete_where(record.doc_id, keep_doc_hash=record.pending_hash)
+            failpoint("recover.after_index")
+            chunks = record.pending_chunks or index.count({"doc_id": record.doc_id, "doc_hash": record.pending_hash})
+            manifest.commit(record.doc_id, str(record.pending_hash), record.title, record.source, chunks)
+        else:
+            index.delete_where(record.doc_id, keep_doc_hash=record.doc_hash)  # None: no committed version to keep
+            failpoint("recover.after_index")
+            manifest.rollback(record.doc_id)
+        count += 1
+    return count
+
+
+def _complete(index: VectorIndex, record: DocumentRecord) -> bool:
+    """Are all chunks of the pending version in the index?"""
+    new = index.count({"doc_id": record.doc_id, "doc_hash": record.pending_hash})
+    if record.pending_chunks:
+        return new >= record.pending_chunks
+    # a manifest from before chunk counts were kept: forward only if the old version is not whole
+    old = index.count({"doc_id": record.doc_id, "doc_hash": record.doc_hash}) if record.doc_hash else 0
+    return new > 0 and old < record.chunks
+
+
 class Ingestor:
     """Writes documents into one sandbox's index and manifest."""
 
@@ -138,52 +173,6 @@ class Ingestor:
             self.manifest.set_meta("bm25_avg_len", stored)
         if stored is not None:
             self.sparse.avg_len = float(stored)
-
-    def recover(self, keep: set[str] | None = None) -> int:
-        """Finish or roll back what an interrupted run left pending; never deletes the only copy.
-
-        A pending deletion is finished. A pending new version whose points are all in the
-        index is rolled *forward* (the old version may already be gone: old points are deleted
-        only after every new one is written); an incomplete one is rolled back, and then the
-        old version is still whole. ``keep`` is accepted for compatibility and ignored.
-        """
-        count = 0
-        for record in self.manifest.pending():
-            if record.deleting:
-                self.delete(record.doc_id)
-            elif self._complete(record):
-                self.index.delete_where(record.doc_id, keep_doc_hash=record.pending_hash)
-                failpoint("recover.after_index")
-                chunks = record.pending_chunks or self.index.count({"doc_id": record.doc_id, "doc_hash": record.pending_hash})
-                self.manifest.commit(record.doc_id, str(record.pending_hash), record.title, record.source, chunks)
-            else:
-                if record.doc_hash is None:
-                    self.index.delete_where(record.doc_id)
-                else:
-                    self.index.delete_where(record.doc_id, keep_doc_hash=record.doc_hash)
-                failpoint("recover.after_index")
-                self.manifest.rollback(record.doc_id)
-            count += 1
-        return count
-
-    @classmethod
-    def recover_only(cls, index: VectorIndex, manifest: IngestManifest) -> int:
-        """Recovery without an ingestion run (``aulac doctor --repair``): needs no embedder."""
-        ingestor = cls.__new__(cls)
-        ingestor.index, ingestor.manifest = index, manifest
-        return ingestor.recover()
-
-    def _complete(self, record: DocumentRecord) -> bool:
-        """Are all chunks of the pending version in the index?"""
-        new = self.index.count({"doc_id": record.doc_id, "doc_hash": record.pending_hash})
-        if record.pending_chunks:
-            return new >= record.pending_chunks
-        # a manifest from before chunk counts were kept: forward only if the old version is not whole
-        old = self.index.count({"doc_id": record.doc_id, "doc_hash": record.doc_hash}) if record.doc_hash else 0
-        return new > 0 and old < record.chunks
-
-    def delete(self, doc_id: str) -> None:
-        delete_document(self.index, self.manifest, doc_id)
 
     def _points(self, chunks: list[Chunk]) -> list[IndexPoint]:
         texts = [index_text(c) for c in chunks]
@@ -234,7 +223,7 @@ class Ingestor:
         docs = list(documents)
         self._ensure_index()
         self.index.count()  # open the index before anything is marked pending: a locked index stops the run here
-        summary.recovered = self.recover()
+        summary.recovered = recover_pending(self.index, self.manifest)
         show = sys.stdout.isatty() if progress is None else progress
         bar = _progress(len(docs), show)
         seen: set[str] = set()
@@ -271,7 +260,7 @@ class Ingestor:
             failed = {e.source for e in summary.errors}
             for record in self.manifest.all():
                 if record.doc_id not in seen and record.source not in failed:
-                    self.delete(record.doc_id)
+                    delete_document(self.index, self.manifest, record.doc_id)
                     summary.pruned += 1
         self.index.flush()
         summary.seconds = time.perf_counter() - started
