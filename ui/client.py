@@ -205,7 +205,7 @@ class LocalClient:
             findings = box.manifest.findings()
         return [
             {"doc_id": r.doc_id, "title": r.title, "chunks": r.chunks, "updated_at": r.updated_at,
-             "flags": sorted({f["rule"] for f in json.loads(findings.get(r.doc_id, "[]"))})}
+             "flags": sorted({f["rule"] for f in findings.get(r.doc_id, [])})}
             for r in records
         ]  # fmt: skip
 

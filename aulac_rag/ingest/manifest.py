@@ -9,10 +9,12 @@ version is incomplete, so the old one is still whole).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -53,16 +55,16 @@ class IngestManifest:
         # what the document scan found (instructions aimed at the assistant), JSON per document
         self._db.execute("CREATE TABLE IF NOT EXISTS findings (doc_id TEXT PRIMARY KEY, findings TEXT NOT NULL)")
 
-    def set_findings(self, doc_id: str, findings_json: str | None) -> None:
-        """Record (or, with None, clear) the scan findings of ``doc_id``."""
-        if findings_json is None:
+    def set_findings(self, doc_id: str, findings: list[dict[str, Any]]) -> None:
+        """Record the scan findings of ``doc_id`` (an empty list clears them)."""
+        if not findings:
             self._db.execute("DELETE FROM findings WHERE doc_id = ?", (doc_id,))
         else:
-            self._db.execute("INSERT OR REPLACE INTO findings VALUES (?, ?)", (doc_id, findings_json))
+            self._db.execute("INSERT OR REPLACE INTO findings VALUES (?, ?)", (doc_id, json.dumps(findings, ensure_ascii=False)))
 
-    def findings(self) -> dict[str, str]:
-        """doc_id → findings JSON, for every document that has some."""
-        return dict(self._db.execute("SELECT doc_id, findings FROM findings").fetchall())
+    def findings(self) -> dict[str, list[dict[str, Any]]]:
+        """doc_id → its findings, for every document that has some."""
+        return {doc_id: json.loads(text) for doc_id, text in self._db.execute("SELECT doc_id, findings FROM findings")}
 
     def get(self, doc_id: str) -> DocumentRecord | None:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()

@@ -101,7 +101,7 @@ def delete_document(index: VectorIndex, manifest: IngestManifest, doc_id: str) -
     index.delete_where(doc_id)
     failpoint("delete.after_points")
     manifest.remove(doc_id)
-    manifest.set_findings(doc_id, None)
+    manifest.set_findings(doc_id, [])
 
 
 def recover_pending(index: VectorIndex, manifest: IngestManifest) -> int:
@@ -248,8 +248,7 @@ class Ingestor:
                 else:
                     summary.chunks += self._index_document(document, doc_hash)
                     summary.documents += 1
-                    payload = json.dumps([f.model_dump() for f in findings], ensure_ascii=False) if findings else None
-                    self.manifest.set_findings(document.doc_id, payload)
+                    self.manifest.set_findings(document.doc_id, [f.model_dump() for f in findings])
             except StoreError:
                 raise  # the index itself failed (locked, disk): stop, do not report it once per document
             except AulacError as exc:
