@@ -26,18 +26,29 @@ Filters = dict[str, Any]  # field → value, or list of values (any of)
 _FIELD = re.compile(r"[A-Za-z_][\w.]{0,63}")
 
 
+_MAX_FIELDS, _MAX_VALUES, _MAX_VALUE_CHARS = 20, 100, 500
+
+
 def check_filters(filters: Filters | None) -> None:
-    """Filters are ``{field: value | [values]}`` with string, integer or boolean values; anything else is a RequestError."""
+    """Filters are ``{field: value | [values]}`` (at most 20 fields, 100 values each, 500 characters a value)
+    with string, integer or boolean values; anything else is a RequestError. The one rule the API and the
+    library share."""
     if filters is None:
         return
     if not isinstance(filters, dict):
         raise RequestError(f"filters: expected an object of field → value, got {type(filters).__name__}")
+    if len(filters) > _MAX_FIELDS:
+        raise RequestError(f"filters: at most {_MAX_FIELDS} fields, got {len(filters)}")
     for name, value in filters.items():
         if not isinstance(name, str) or not _FIELD.fullmatch(name):
             raise RequestError(f"filters: invalid field name {name!r}")
         values = value if isinstance(value, list) else [value]
-        if not values or not all(isinstance(v, (str, int, bool)) and not isinstance(v, float) for v in values):
-            raise RequestError(f"filters.{name}: values must be strings, integers or booleans (or a non-empty list of them)")
+        if not 1 <= len(values) <= _MAX_VALUES or not all(isinstance(v, (str, int, bool)) for v in values):
+            raise RequestError(
+                f"filters.{name}: values must be strings, integers or booleans (or a list of 1 to {_MAX_VALUES} of them)"
+            )
+        if any(isinstance(v, str) and len(v) > _MAX_VALUE_CHARS for v in values):
+            raise RequestError(f"filters.{name}: values are at most {_MAX_VALUE_CHARS} characters")
 
 
 @dataclass(frozen=True)

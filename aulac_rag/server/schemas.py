@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-FilterScalar = Annotated[str, Field(max_length=500)] | int | bool
-FilterValue = FilterScalar | Annotated[list[FilterScalar], Field(min_length=1, max_length=100)]
+from aulac_rag.errors import RequestError
+from aulac_rag.index.base import check_filters
 
 
 class TurnIn(BaseModel):
@@ -23,10 +23,19 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=4000, examples=["Mức đóng bảo hiểm y tế là bao nhiêu?"])
     history: list[TurnIn] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
     k: int | None = Field(None, ge=1, le=50, description="Chunks to retrieve (default: the sandbox's).")
-    filters: dict[str, FilterValue] | None = Field(
-        None, max_length=20, description="Payload field → value, or a list of values (any of): strings, integers, booleans."
+    filters: dict[str, Any] | None = Field(
+        None, description="Payload field → value, or a list of values (any of): strings, integers, booleans."
     )
     stream: bool = Field(False, description="Server-sent events: 'delta' events, then one 'answer' event.")
+
+    @field_validator("filters")
+    @classmethod
+    def _filters(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        try:
+            check_filters(value)  # the core's rule, checked before any work
+        except RequestError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
 
 class CitationOut(BaseModel):
