@@ -7,7 +7,6 @@ GenerateStep → OutputCheckStep → AuditStep. Each takes its settings in ``__i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -23,6 +22,7 @@ from aulac_rag.generation import (
     check_citations,
 )
 from aulac_rag.generation.lexical import best_sentence, relevance, split_sentences
+from aulac_rag.guardrails.rails.answer_rails import sentence_end
 from aulac_rag.guardrails.types import Guard, OutputVerdict, RuleDecision, Verdict
 from aulac_rag.pipeline.types import Answer, Caller, Citation, GuardrailNote
 from aulac_rag.retrieval.types import Hit, RetrievalResult
@@ -83,9 +83,10 @@ class HistoryGuardStep:
 
 
 class SentenceGate:
-    """Releases streamed text one sentence at a time, each only after the streamable output rails passed it."""
+    """Releases streamed text one sentence at a time, each only after the streamable output rails passed it.
 
-    _END = re.compile(r"(?<=[.!?…])\s+|\n")
+    Sentences end where the output rails' own splitter ends them (:func:`sentence_end`).
+    """
 
     def __init__(self, guard: Guard, contexts: Sequence[str]) -> None:
         self.guard = guard
@@ -97,11 +98,8 @@ class SentenceGate:
     def feed(self, text: str) -> str:
         self._buffer += text
         out = []
-        while True:
-            m = self._END.search(self._buffer)
-            if m is None:
-                break
-            sentence, self._buffer = self._buffer[: m.end()], self._buffer[m.end() :]
+        while (end := sentence_end(self._buffer)) is not None:
+            sentence, self._buffer = self._buffer[:end], self._buffer[end:]
             out.append(self._check(sentence))
         return "".join(out)
 

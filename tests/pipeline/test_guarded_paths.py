@@ -115,3 +115,13 @@ def test_limits_refuse_before_retrieval() -> None:
     with pytest.raises(LimitError, match="k must be between"):
         pipeline.run(QUESTION, k=1_000_000)
     assert retriever.queries == []
+
+
+def test_stream_splits_sentences_like_the_output_rails(fake_llm: FakeLLM, guard: GuardEngine) -> None:
+    # a citation after the full stop belongs to its sentence; "TP." is an abbreviation, not a sentence end
+    text = "Mức hưởng khi khám đúng tuyến là 80% chi phí. [1] Tại TP. Hồ Chí Minh, mức hưởng cũng như vậy [1]."
+    fake_llm.script(Reply(text, chunks=list(text)))
+    stream = _pipeline(fake_llm, guard).stream(QUESTION)
+    sent = "".join(stream)
+    assert "80% chi phí. [1]" in sent and "TP. Hồ Chí Minh, mức hưởng cũng như vậy [1]." in sent
+    assert "không đủ căn cứ" not in sent and sent == stream.answer().answer

@@ -56,6 +56,27 @@ def split_sentences(line: str) -> list[str]:
     return [p for p in merged if p]
 
 
+_STREAM_BOUNDARY = re.compile(r"(?<=[.!?…])\s+|\n")
+
+
+def sentence_end(text: str) -> int | None:
+    """Where the first complete sentence of a growing ``text`` ends, or None while it may still grow.
+
+    The rules of :func:`split_sentences`: an abbreviation ("TP.", "5.") is no boundary, a line
+    break is one, and citations right after a full stop ("… 80%. [1]") belong to the sentence
+    before them, so a boundary at the very end waits for what follows.
+    """
+    for m in _STREAM_BOUNDARY.finditer(text):
+        if "\n" not in m.group(0) and _ABBREVIATION.search(text[: m.start()]):
+            continue
+        rest = text[m.end() :]
+        if not rest:
+            return None
+        lead = _LEADING_CITATIONS.match(rest)
+        return m.end() + lead.end() if lead else m.end()
+    return None
+
+
 class CitationParams(RuleParams):
     replacement: str = "(không đủ căn cứ trong tài liệu)"
     min_words: int = Field(5, ge=1)
