@@ -66,6 +66,7 @@ def checkpoint_command(
     sandbox: str | None = typer.Option(None, "--sandbox", help="One sandbox (default: a list, one per sandbox)."),
 ) -> None:
     """Sign the current head of each chain with the key named by AULAC_AUDIT_KEY."""
+    from aulac_rag.audit.chain import GENESIS
     from aulac_rag.audit.checkpoint import load_key, make_checkpoint
 
     key = load_key()
@@ -74,7 +75,7 @@ def checkpoint_command(
     if not report.ok:
         raise AuditError(f"refusing to sign a broken chain: {report.problems[0]}")
     names = [sandbox] if sandbox else log.sandboxes()
-    points = [make_checkpoint(name, report.heads.get(name, {"seq": 0, "row_hash": "0" * 64}), key).model_dump() for name in names]
+    points = [make_checkpoint(name, report.heads.get(name, {"seq": 0, "row_hash": GENESIS}), key).model_dump() for name in names]
     payload = points[0] if sandbox else points
     out.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     typer.echo(f"wrote {len(points)} signed checkpoint(s) to {out}", err=True)

@@ -10,13 +10,15 @@ story) from labelled Vietnamese examples:
 - the in-scope ``benign`` examples of the *other* bundled sandboxes, as ``out_of_scope``.
 
 Every example is also added with its diacritics removed (how many people type on a
-phone), so the model sees both forms. Features are the embedder's *query* vectors of the
-normalized text: the same vector retrieval computes for the question, so at answer
-time the guard costs one matrix product (the embedder's query cache shares it).
+phone), so the model sees both forms, and is PII-masked the way questions are. Features
+are the embedder's *query* vector of the normalized text (the same vector retrieval
+computes for the question; the embedder's query cache shares it) and hashed character
+and word n-grams of the diacritic-free text, so at answer time the guard costs one
+hashing pass and one sparse matrix product.
 
 Training is deterministic (fixed folds and seed, sorted examples). Per-group thresholds
-are chosen on out-of-fold probabilities: the escalation group for recall first, the
-blocking group and out-of-scope for a bounded false-positive rate on benign examples.
+are chosen on grouped out-of-fold probabilities, each bounded by a false-positive budget
+on allowed examples; escalation gets the widest budget (recall first).
 A trained model is a small ``.npz`` (no pickle) keyed by the examples' content hash
 and the embedder's ``model_id``; a stale or missing model is retrained, never ignored.
 """

@@ -69,12 +69,13 @@ class HistoryGuardStep:
         kept: list[Turn] = []
         dropped: list[str] = []
         for question, answer in history:
-            checked = [self.guard.check_input(text) if text.strip() else None for text in (question, answer)]
-            stops = [v for v in checked if v is not None and v.stops]
+            verdicts = [self.guard.check_input(text) if text.strip() else None for text in (question, answer)]
+            stops = [v for v in verdicts if v is not None and v.stops]
             if stops:
                 dropped += [r.id for v in stops for r in v.rules if r.action in ("block", "escalate")]
                 continue
-            kept.append(tuple(v.redacted if v is not None else t for v, t in zip(checked, (question, answer), strict=True)))  # type: ignore[arg-type]
+            q, a = (v.redacted if v is not None else text for v, text in zip(verdicts, (question, answer), strict=True))
+            kept.append((q, a))
         notes: tuple[GuardrailNote, ...] = ()
         if dropped:
             rules = ", ".join(sorted(set(dropped)))

@@ -9,6 +9,7 @@ Each stage's time is recorded in ``Answer.timings_ms``.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -247,7 +248,7 @@ class AnswerPipeline:
                 state["answer"] = self._finish_fixed(state, checked.message or DEFAULT_REFUSAL, refused=True)
                 return AnswerStream(self, state)
             if checked.action == "redact":
-                rewrite = type(rewrite)(checked.redacted, rewrite.method)
+                rewrite = dataclasses.replace(rewrite, question=checked.redacted)
                 state["standalone"] = rewrite.question
         if rewrite.method == "concat_fallback":
             state["notes"].append(
