@@ -39,6 +39,13 @@ HASHED_FIELDS: tuple[str, ...] = (
     "prev_hash",
 )
 
+#: Fields added later, hashed only when they differ from their default, so rows written
+#: before they existed keep their hashes. ``event``: ``answer`` (one finished answer or
+#: refusal), ``started`` (written before generation), ``aborted`` (the client stopped reading)
+#: or ``error`` (the request failed); ``ref_seq``: the ``started`` row an end row closes.
+OPTIONAL_FIELDS: dict[str, Any] = {"event": "answer", "ref_seq": 0}
+EVENTS: tuple[str, ...] = ("answer", "started", "aborted", "error")
+
 
 def canonical_json(value: Any) -> str:
     """Sorted keys, no spaces, UTF-8 kept: the same value always gives the same text."""
@@ -48,6 +55,10 @@ def canonical_json(value: Any) -> str:
 def row_hash(row: Mapping[str, Any]) -> str:
     """``sha256(prev_hash + canonical_json(hashed fields))`` as hex."""
     body = {k: row[k] for k in HASHED_FIELDS if k != "prev_hash"}
+    for name, default in OPTIONAL_FIELDS.items():
+        value = row.get(name, default)
+        if value != default:
+            body[name] = value
     return hashlib.sha256((row["prev_hash"] + canonical_json(body)).encode("utf-8")).hexdigest()
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aulac_rag.audit.chain import HASHED_FIELDS, VerifyReport, verify_chain
+from aulac_rag.audit.chain import HASHED_FIELDS, OPTIONAL_FIELDS, VerifyReport, verify_chain
 from aulac_rag.audit.writer import ChainWriter
 from aulac_rag.errors import AuditError
 from aulac_rag.fileperm import make_private
@@ -46,7 +46,9 @@ CREATE TABLE IF NOT EXISTS audit (
     config_hash TEXT NOT NULL,
     latency_ms REAL NOT NULL,
     prev_hash TEXT NOT NULL,
-    row_hash TEXT NOT NULL
+    row_hash TEXT NOT NULL,
+    event TEXT NOT NULL DEFAULT 'answer',
+    ref_seq INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS audit_sandbox_seq ON audit(sandbox, seq);
 CREATE TABLE IF NOT EXISTS audit_head (
@@ -57,7 +59,7 @@ CREATE TABLE IF NOT EXISTS audit_head (
 """
 
 #: Columns in export order.
-COLUMNS: tuple[str, ...] = ("id", *HASHED_FIELDS, "row_hash")
+COLUMNS: tuple[str, ...] = ("id", *HASHED_FIELDS, *OPTIONAL_FIELDS, "row_hash")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,17 @@ class AuditEntry:
     model: str
     config_hash: str
     latency_ms: float
+    event: str = "answer"  # see aulac_rag.audit.chain.EVENTS
+    ref_seq: int = 0  # the ``started`` row this row closes
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Logs created before ``event``/``ref_seq`` existed get them (their rows hash as before)."""
+    have = {r[1] for r in conn.execute("PRAGMA table_info(audit)")}
+    if "event" not in have:
+        conn.execute("ALTER TABLE audit ADD COLUMN event TEXT NOT NULL DEFAULT 'answer'")
+    if "ref_seq" not in have:
+        conn.execute("ALTER TABLE audit ADD COLUMN ref_seq INTEGER NOT NULL DEFAULT 0")
 
 
 def _decode(row: sqlite3.Row) -> dict[str, Any]:
@@ -94,8 +107,9 @@ def _decode(row: sqlite3.Row) -> dict[str, Any]:
 class AuditLog:
     """Append, read, verify and export the audit log of one AULAC_HOME."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, busy_timeout_s: float = _BUSY_TIMEOUT_MS / 1000) -> None:
         self.path = Path(path) if path is not None else resolve_home() / AUDIT_FILE
+        self.busy_timeout_s = busy_timeout_s
         self._ready = False
         self._writer: ChainWriter | None = None
         self._writer_pid = 0
@@ -110,10 +124,10 @@ class AuditLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             make_private(self.path)
             conn = sqlite3.connect(
-                self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+                self.path, timeout=self.busy_timeout_s, isolation_level=None, check_same_thread=False
             )
             conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
             # WAL + NORMAL: a commit does not wait for fsync; a power cut may lose the last
             # rows but never breaks the chain or the file (SQLite's documented guarantee).
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -132,6 +146,7 @@ class AuditLog:
                     for statement in _SCHEMA.split(";"):
                         if statement.strip():
                             conn.execute(statement)
+                    _add_missing_columns(conn)
                     conn.execute("COMMIT")
                 except BaseException:
                     conn.execute("ROLLBACK")
@@ -145,7 +160,8 @@ class AuditLog:
 
     def _chain_writer(self) -> ChainWriter:
         if self._writer is None or self._writer_pid != os.getpid():  # a forked child gets its own
-            self._writer, self._writer_pid = ChainWriter(str(self.path), self._connect), os.getpid()
+            writer = ChainWriter(str(self.path), self._connect, timeout_s=self.busy_timeout_s + 30)
+            self._writer, self._writer_pid = writer, os.getpid()
         return self._writer
 
     def append(self, entry: AuditEntry) -> dict[str, Any]:

@@ -53,6 +53,8 @@ def build_row(entry: Any, seq: int, prev_hash: str) -> dict[str, Any]:
         "config_hash": entry.config_hash,
         "latency_ms": round(float(entry.latency_ms), 3),
         "prev_hash": prev_hash,
+        "event": getattr(entry, "event", "answer"),
+        "ref_seq": int(getattr(entry, "ref_seq", 0)),
     }
     row["row_hash"] = row_hash(row)
     return row

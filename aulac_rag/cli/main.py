@@ -41,8 +41,21 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _undecodable_argument() -> str | None:
+    """The first command-line argument that is not valid UTF-8 (Python keeps its bytes as surrogates)."""
+    for position, arg in enumerate(sys.argv[1:], start=1):
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            return f"argument {position} ({shown!r}) is not valid UTF-8 text; type it again or rename the file in UTF-8"
+    return None
+
+
 def main() -> None:
-    """Entry point: run the app, turning AulacError into a one-line message."""
+    """Entry point: run the app, turning every error into one line on stderr (traceback with AULAC_DEBUG=1)."""
+    bad = _undecodable_argument()
+    if bad is not None:
+        print(f"error: {bad}", file=sys.stderr)
+        sys.exit(2)
     try:
         code = app(standalone_mode=False)  # typer.Exit is returned as its code in this mode
         if isinstance(code, int) and code:
@@ -55,10 +68,12 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except Exception as exc:  # usage errors (typer's own click) and anything unexpected
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if isinstance(exc, typer.TyperException) and callable(show) and isinstance(exit_code, int):
+            show()  # typer's click ClickException: "Usage: … Error: Invalid value for '--k': …"
+            sys.exit(exit_code)
+        if os.environ.get("AULAC_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (rerun with AULAC_DEBUG=1 for details)", file=sys.stderr)
+        sys.exit(1)

@@ -35,12 +35,23 @@ def register(app: typer.Typer) -> None:
             if value is not None:
                 os.environ[env] = str(value)
         _one_native_thread_per_request()
+        from aulac_rag.errors import ConfigError
         from aulac_rag.home import resolve_home
+        from aulac_rag.server.auth import is_loopback
         from aulac_rag.server.settings import ServerSettings
 
-        ServerSettings.from_env()  # fail here, in one line, on a bad setting
+        settings = ServerSettings.from_env()  # fail here, in one line, on a bad setting
+        if settings.open_mode and not is_loopback(host):
+            raise ConfigError(
+                f"open mode (no API keys) serves this machine only; --host {host} would open every sandbox "
+                "to the network: use --host 127.0.0.1, or create keys with `aulac keys create` and drop --open"
+            )
         os.environ["AULAC_HOME"] = str(resolve_home())
-        mode = "OPEN (no keys)" if os.environ.get("AULAC_API_OPEN") == "1" else "API keys required"
+        mode = (
+            "OPEN MODE: no API key needed, loopback clients only (local demo; never expose this)"
+            if settings.open_mode
+            else "API keys required"
+        )
         typer.echo(f"aulac API on http://{host}:{port} (docs: /docs) — {mode}", err=True)
         uvicorn.run(
             "aulac_rag.server.app:create_app",

@@ -122,6 +122,12 @@ class OpenAICompatGenerator:
                         yield choice.delta.content
         except (openai.OpenAIError, httpx2.HTTPError) as exc:
             raise self._translate(exc) from exc
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            # bytes that are not the OpenAI protocol (a proxy's HTML page, a binary body, broken JSON)
+            raise GenerationError(
+                f"the LLM at {self.base_url} sent a reply that is not an OpenAI-compatible stream "
+                f"({type(exc).__name__}); check generation.base_url points at vLLM's /v1"
+            ) from exc
         if not finished:  # the connection ended without a finish_reason: the answer is cut short
             raise _Retryable(GenerationError(f"the LLM at {self.base_url} closed the stream before finishing"))
 

@@ -265,7 +265,10 @@ class AuditStep:
         self.sandbox = sandbox
         self.config_hash = config_hash
 
-    def run(self, answer: Answer, caller: Caller, latency_ms: float) -> dict[str, Any] | None:
+    def run(
+        self, answer: Answer, caller: Caller, latency_ms: float, *, event: str = "answer", ref_seq: int = 0
+    ) -> dict[str, Any] | None:
+        """Append the row (``event`` and the ``started`` row it closes, see aulac_rag.audit.chain)."""
         if self.log is None:
             return None
         entry = AuditEntry(
@@ -282,5 +285,7 @@ class AuditStep:
             model=answer.model,
             config_hash=self.config_hash,
             latency_ms=latency_ms,
+            event=event,
+            ref_seq=ref_seq,
         )
         return self.log.append(entry)

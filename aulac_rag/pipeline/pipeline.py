@@ -12,10 +12,12 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from aulac_rag.audit import AuditLog
 from aulac_rag.config import GenerationConfig
+from aulac_rag.errors import AuditError, GenerationError
 from aulac_rag.generation import (
     NOT_FOUND_ANSWER,
     CitationStreamFilter,
@@ -28,10 +30,11 @@ from aulac_rag.generation import (
 )
 from aulac_rag.generation.base import Prompt
 from aulac_rag.guardrails.types import Guard, PassThroughGuard
-from aulac_rag.limits import check_request
+from aulac_rag.limits import DEFAULT_LIMITS, check_request
 from aulac_rag.pipeline.components import (
     AuditStep,
     GenerateStep,
+    Generation,
     HistoryGuardStep,
     InputGuardStep,
     OutputCheckStep,
@@ -40,7 +43,7 @@ from aulac_rag.pipeline.components import (
     RetrieveStep,
     SentenceGate,
 )
-from aulac_rag.pipeline.types import Answer, Caller, GuardrailNote, RetrievedRef
+from aulac_rag.pipeline.types import Answer, Caller, Citation, GuardrailNote, RetrievedRef
 
 #: The reply when an input rail blocks without a message of its own.
 DEFAULT_REFUSAL = "Xin lỗi, tôi không thể trả lời câu hỏi này trong phạm vi của sandbox."
@@ -50,45 +53,75 @@ def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 3)
 
 
+@dataclass
+class StreamState:
+    """What one request has gathered so far, handed from :meth:`AnswerPipeline.stream` to its AnswerStream."""
+
+    question: str
+    caller: Caller
+    generator: Generator
+    started: float = field(default_factory=time.perf_counter)
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[GuardrailNote] = field(default_factory=list)
+    retrieved: tuple[RetrievedRef, ...] = ()
+    standalone: str = ""
+    prompt: Prompt | None = None
+    generation: Generation | None = None
+    answer: Answer | None = None  # set when no generation was needed (refusal, nothing found)
+    audit_ref: int = 0  # seq of the ``started`` audit row, once generation is about to begin
+    closed: bool = False  # ended without a full answer (aborted or failed)
+
+
 class AnswerStream:
     """One answer in progress: iterate for text deltas, then ``answer()`` for the result.
 
-    Pre-generation stages have already run; iteration drives generation, and the
-    output check and audit run once the text is complete. Iterating again replays.
+    Pre-generation stages have already run (and a ``started`` audit row is written);
+    iteration drives generation, and the output check and the closing audit row follow
+    once the text is complete. Iterating again replays. A consumer that stops early
+    (closing the iterator, or calling :meth:`close`) leaves an ``aborted`` audit row with
+    the text released so far; a failure during generation leaves an ``error`` row.
     """
 
-    def __init__(self, pipeline: AnswerPipeline, state: dict[str, Any]) -> None:
+    def __init__(self, pipeline: AnswerPipeline, state: StreamState) -> None:
         self._pipeline = pipeline
         self._state = state
         self._deltas: list[str] = []
-        self._answer: Answer | None = state.get("answer")
+        self._answer: Answer | None = state.answer
 
     def __iter__(self) -> Iterator[str]:
         if self._answer is not None and not self._deltas:
             yield self._answer.answer
             return
         yield from list(self._deltas)
-        if self._answer is not None:
+        if self._answer is not None or self._state.closed:
             return
-        generation = self._state["generation"]
-        contexts = self._state["prompt"].contexts
+        state = self._state
+        assert state.generation is not None and state.prompt is not None
+        contexts = state.prompt.contexts
         filt = CitationStreamFilter(len(contexts))
         gate = SentenceGate(self._pipeline.guard, [c.text for c in contexts])
         raw: list[str] = []
         start = time.perf_counter()
-        for chunk in generation.chunks:
-            raw.append(chunk)
-            released = gate.feed(filt.feed(chunk))
-            if released:
-                self._deltas.append(released)
-                yield released
-        tail = gate.feed(filt.flush()) + gate.flush()
-        if tail:
-            self._deltas.append(tail)
-            yield tail
-        self._state["timings"]["generate"] = _ms(start)
-        self._state["notes"] += [GuardrailNote(r.id, r.action, r.message) for r in gate.rules]
-        self._answer = self._pipeline._finish(self._state, "".join(gate.released), "".join(raw))
+        try:
+            for chunk in state.generation.chunks:
+                raw.append(chunk)
+                released = gate.feed(filt.feed(chunk))
+                if released:
+                    self._deltas.append(released)
+                    yield released
+            tail = gate.feed(filt.flush()) + gate.flush()
+            if tail:
+                self._deltas.append(tail)
+                yield tail
+            state.timings["generate"] = _ms(start)
+            state.notes += [GuardrailNote(r.id, r.action, r.message) for r in gate.rules]
+            self._answer = self._pipeline._finish(state, "".join(gate.released), "".join(raw))
+        except GeneratorExit:
+            self._end("aborted", None)
+            raise
+        except Exception as exc:
+            self._end("error", exc)
+            raise
         # what the whole-answer rails add (the disclaimer) follows what was already released
         sent = "".join(self._deltas)
         if self._answer.answer.startswith(sent.rstrip()) and len(self._answer.answer) > len(sent.rstrip()):
@@ -101,12 +134,27 @@ class AnswerStream:
         if self._answer is None:
             for _ in self:
                 pass
-        assert self._answer is not None
+        if self._answer is None:
+            raise GenerationError("the answer was stopped before it was complete")
         return self._answer
+
+    def close(self) -> None:
+        """Stop a generation that is still running: the LLM stream is closed and an ``aborted`` row written."""
+        if self._answer is None and not self._state.closed and self._state.generation is not None:
+            self._end("aborted", None)
+
+    def _end(self, event: str, error: BaseException | None) -> None:
+        if self._state.closed or self._answer is not None:
+            return
+        self._state.closed = True
+        chunks = self._state.generation.chunks if self._state.generation is not None else None
+        if chunks is not None and hasattr(chunks, "close"):
+            chunks.close()  # stops the LLM's HTTP stream
+        self._pipeline._record_end(self._state, event, "".join(self._deltas), error)
 
     @property
     def mode(self) -> str:
-        return self._state["generator"].mode
+        return self._state.generator.mode
 
 
 class AnswerPipeline:
@@ -206,52 +254,55 @@ class AnswerPipeline:
 
         A GenerationError without fallback is raised here, before any text is sent.
         """
+        state = StreamState(question=question, caller=caller or Caller(), generator=self.generator, standalone=question)
+        try:
+            self._prepare(state, history, k, filters)
+        except AuditError:
+            raise  # nothing more can be recorded; the request fails closed
+        except Exception as exc:
+            self._record_end(state, "error", "", exc)
+            raise
+        return AnswerStream(self, state)
+
+    def _prepare(
+        self, state: StreamState, history: Sequence[Turn], k: int | None, filters: dict[str, Any] | None
+    ) -> None:
+        """The stages before the first generated chunk; fills ``state`` (``state.answer`` when no LLM is needed)."""
+        question, timings = state.question, state.timings
         check_request(question, history, k)
-        started = time.perf_counter()
-        timings: dict[str, float] = {}
-        state: dict[str, Any] = {
-            "question": question,
-            "caller": caller or Caller(),
-            "timings": timings,
-            "started": started,
-            "notes": [],
-            "generator": self.generator,
-            "retrieved": (),
-            "standalone": question,
-        }
 
         t = time.perf_counter()
         verdict = self.input_guard.run(question)
         timings["input_guard"] = _ms(t)
-        state["notes"] = [GuardrailNote(r.id, r.action, r.message) for r in verdict.rules]
+        state.notes = [GuardrailNote(r.id, r.action, r.message) for r in verdict.rules]
         if verdict.stops:
-            state["answer"] = self._finish_fixed(state, verdict.message or DEFAULT_REFUSAL, refused=True)
-            return AnswerStream(self, state)
+            state.answer = self._finish_fixed(state, verdict.message or DEFAULT_REFUSAL, refused=True)
+            return
         safe_question = verdict.redacted if verdict.action == "redact" else question
 
         if history:
             t = time.perf_counter()
             safe = self.history_guard.run(history)
             history = safe.turns
-            state["notes"] += list(safe.notes)
+            state.notes += list(safe.notes)
             timings["history_guard"] = _ms(t)
 
         t = time.perf_counter()
         rewrite = self.rewriter.run(safe_question, history)
         timings["rewrite"] = _ms(t)
-        state["standalone"] = rewrite.question
+        state.standalone = rewrite.question
         if rewrite.question != safe_question:
             # the rewritten question is new text (an LLM wrote it, or turns were joined): it passes the rails too
             checked = self.input_guard.run(rewrite.question)
-            state["notes"] += [GuardrailNote(r.id, r.action, r.message) for r in checked.rules if r.action != "redact"]
+            state.notes += [GuardrailNote(r.id, r.action, r.message) for r in checked.rules if r.action != "redact"]
             if checked.stops:
-                state["answer"] = self._finish_fixed(state, checked.message or DEFAULT_REFUSAL, refused=True)
-                return AnswerStream(self, state)
+                state.answer = self._finish_fixed(state, checked.message or DEFAULT_REFUSAL, refused=True)
+                return
             if checked.action == "redact":
                 rewrite = dataclasses.replace(rewrite, question=checked.redacted)
-                state["standalone"] = rewrite.question
+                state.standalone = rewrite.question
         if rewrite.method == "concat_fallback":
-            state["notes"].append(
+            state.notes.append(
                 GuardrailNote(
                     "rewrite_fallback",
                     "notice",
@@ -262,60 +313,82 @@ class AnswerPipeline:
         t = time.perf_counter()
         result = self.retriever.run(rewrite.question, k=k, filters=filters)
         timings["retrieve"] = _ms(t)
-        state["retrieved"] = tuple(RetrievedRef(h.doc_id, h.chunk_id, h.score) for h in result.hits)
+        state.retrieved = tuple(RetrievedRef(h.doc_id, h.chunk_id, h.score) for h in result.hits)
         hits = self.gate.run(rewrite.question, result)
         if not hits:
-            state["notes"].append(GuardrailNote("no_context", "notice", NOT_FOUND_ANSWER))
-            state["answer"] = self._finish_fixed(state, NOT_FOUND_ANSWER, refused=False)
-            return AnswerStream(self, state)
+            state.notes.append(GuardrailNote("no_context", "notice", NOT_FOUND_ANSWER))
+            state.answer = self._finish_fixed(state, NOT_FOUND_ANSWER, refused=False)
+            return
 
         t = time.perf_counter()
-        prompt: Prompt = self.prompt_builder.run(rewrite.question, hits, history, focus=safe_question)
+        state.prompt = self.prompt_builder.run(rewrite.question, hits, history, focus=safe_question)
         timings["prompt"] = _ms(t)
-        state["prompt"] = prompt
+
+        # the request is on record before the LLM sees it; if it cannot be, nothing is generated
+        state.audit_ref = self._audit(state, "", (), refused=False, event="started")
 
         t = time.perf_counter()
-        generation = self.generate.run(prompt)
+        generation = self.generate.run(state.prompt)
         timings["first_chunk"] = _ms(t)
-        state["generation"] = generation
-        state["generator"] = generation.generator
-        state["notes"] += generation.notes
-        return AnswerStream(self, state)
+        state.generation = generation
+        state.generator = generation.generator
+        state.notes += generation.notes
 
-    def _finish_fixed(self, state: dict[str, Any], text: str, *, refused: bool) -> Answer:
+    def _finish_fixed(self, state: StreamState, text: str, *, refused: bool) -> Answer:
         """An answer that needed no generation (refusal, nothing relevant found)."""
         return self._record(state, text, (), refused=refused)
 
-    def _finish(self, state: dict[str, Any], released: str, raw_text: str) -> Answer:
+    def _finish(self, state: StreamState, released: str, raw_text: str) -> Answer:
+        assert state.prompt is not None
         t = time.perf_counter()
-        checked = self.output_check.run(released, state["prompt"].contexts, raw=raw_text)
-        state["timings"]["output_check"] = _ms(t)
-        notes = [n for n in checked.notes if not _has_rule(state["notes"], n.rule)]
-        state["notes"] += notes
+        checked = self.output_check.run(released, state.prompt.contexts, raw=raw_text)
+        state.timings["output_check"] = _ms(t)
+        notes = [n for n in checked.notes if not _has_rule(state.notes, n.rule)]
+        state.notes += notes
         return self._record(state, checked.text, checked.citations, refused=checked.refused)
 
-    def _record(self, state: dict[str, Any], text: str, citations: tuple, *, refused: bool) -> Answer:
-        generator: Generator = state["generator"]
-        timings = state["timings"]
-        answer = Answer(
+    def _answer_of(self, state: StreamState, text: str, citations: tuple[Citation, ...], *, refused: bool) -> Answer:
+        generator = state.generator
+        return Answer(
             answer=text,
             citations=citations,
-            guardrails=tuple(state["notes"]),
+            guardrails=tuple(state.notes),
             mode=generator.mode,
             refused=refused,
-            timings_ms=timings,
+            timings_ms=state.timings,
             backend=generator.name,
             model=generator.model,
-            question=state["question"],
-            standalone_question=state["standalone"],
-            retrieved=state["retrieved"],
+            question=state.question,
+            standalone_question=state.standalone,
+            retrieved=state.retrieved,
             sandbox=self.sandbox,
         )
+
+    def _audit(
+        self, state: StreamState, text: str, citations: tuple[Citation, ...], *, refused: bool, event: str
+    ) -> int:
+        answer = self._answer_of(state, text, citations, refused=refused)
+        latency = (time.perf_counter() - state.started) * 1000
+        row = self.audit.run(answer, state.caller, latency_ms=latency, event=event, ref_seq=state.audit_ref)
+        return int(row["seq"]) if row else 0
+
+    def _record(self, state: StreamState, text: str, citations: tuple[Citation, ...], *, refused: bool) -> Answer:
+        answer = self._answer_of(state, text, citations, refused=refused)
         t = time.perf_counter()
-        self.audit.run(answer, state["caller"], latency_ms=(time.perf_counter() - state["started"]) * 1000)
-        timings["audit"] = _ms(t)
-        timings["total"] = _ms(state["started"])
+        latency = (time.perf_counter() - state.started) * 1000
+        self.audit.run(answer, state.caller, latency_ms=latency, event="answer", ref_seq=state.audit_ref)
+        state.timings["audit"] = _ms(t)
+        state.timings["total"] = _ms(state.started)
         return answer
+
+    def _record_end(self, state: StreamState, event: str, released: str, error: BaseException | None) -> None:
+        """The row for a request that ended without an answer: ``aborted`` (client left) or ``error``."""
+        if error is not None:
+            kind = type(error).__name__
+            state.notes.append(GuardrailNote("request_error", "error", f"{kind}: {error}"[:500]))
+        if len(state.question) > DEFAULT_LIMITS.max_question_chars:  # an oversized question is kept in part
+            state.question = state.question[: DEFAULT_LIMITS.max_question_chars] + " …[cắt bớt]"
+        self._audit(state, released, (), refused=False, event=event)
 
 
 def _has_rule(notes: list[GuardrailNote], rule: str) -> bool:

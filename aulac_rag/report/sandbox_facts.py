@@ -121,18 +121,25 @@ def audit_facts(sandbox: Any) -> dict[str, Any]:
     log = AuditLog.for_home(sandbox.home)
     try:
         report = log.verify(sandbox.name)
-        rows = log.rows(sandbox.name)
+        every = log.rows(sandbox.name)
     except AulacError as exc:
         return {"file": str(log.path), "ok": False, "error": str(exc), "rows": 0, "problems": [], "usage": {}}
+    # a generated answer has a ``started`` row and an end row: count requests by their end
+    rows = [r for r in every if r.get("event", "answer") != "started"]
+    closed = {r.get("ref_seq") for r in rows}
+    events = Counter(str(r.get("event", "answer")) for r in rows)
     escalated = sum(any(g.get("action") == "escalate" for g in r.get("guardrails") or []) for r in rows)
     blocked = sum(any(g.get("action") == "block" for g in r.get("guardrails") or []) for r in rows)
     refused = sum(bool(r.get("refused")) for r in rows)
     usage = {
         "questions": len(rows),
-        "answered": len(rows) - refused,
+        "answered": events.get("answer", 0) - refused,
         "refused": refused,
         "blocked": blocked,
         "escalated": escalated,
+        "aborted": events.get("aborted", 0),
+        "errors": events.get("error", 0),
+        "unfinished": sum(r.get("event") == "started" and r["seq"] not in closed for r in every),
         "modes": dict(Counter(str(r.get("mode", "")) for r in rows)),
         "first": rows[0]["ts"] if rows else None,
         "last": rows[-1]["ts"] if rows else None,

@@ -270,6 +270,10 @@ def _audit(doc: Document, a: dict[str, Any], feedback: dict[str, int]) -> None:
                 ("Đã trả lời", str(u.get("answered", 0))),
                 ("Bị từ chối", f"{u.get('refused', 0)} (trong đó bị chặn: {u.get('blocked', 0)})"),
                 ("Chuyển tiếp khẩn cấp", str(u.get("escalated", 0))),
+                (
+                    "Bị ngắt / lỗi / chưa kết thúc",
+                    f"{u.get('aborted', 0)} / {u.get('errors', 0)} / {u.get('unfinished', 0)}",
+                ),
                 ("Chế độ trả lời", modes_label(u.get("modes", {}))),
                 ("Khoảng thời gian", f"{u.get('first') or '—'} → {u.get('last') or '—'}"),
                 ("Phản hồi của người dùng", f"👍 {feedback.get('up', 0)} · 👎 {feedback.get('down', 0)}"),

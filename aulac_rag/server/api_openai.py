@@ -12,13 +12,13 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
 from aulac_rag.errors import AulacError
 from aulac_rag.server.auth import authorize
 from aulac_rag.server.deps import CatalogDep, KeyDep
-from aulac_rag.server.errors import error_body, status_for
+from aulac_rag.server.errors import public_error, request_id_of
 from aulac_rag.server.schemas import ChatCompletionRequest, ChatMessage
 from aulac_rag.server.sse import SSE_HEADERS, sse_event
 
@@ -61,11 +61,12 @@ def list_models(key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
 
 
 @router.post("/chat/completions", summary="OpenAI-compatible chat over a sandbox (model = sandbox name)")
-def chat_completions(body: ChatCompletionRequest, key: KeyDep, cat: CatalogDep) -> Any:
+def chat_completions(body: ChatCompletionRequest, key: KeyDep, cat: CatalogDep, request: Request) -> Any:
     sandbox = body.model
     caller = authorize(key, "ask", sandbox)
     question, history = split_conversation(body.messages)
     stream = cat.pipeline(sandbox).stream(question, history, caller=caller)
+    request_id = request_id_of(request)
     completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
     if not body.stream:
@@ -100,8 +101,9 @@ def chat_completions(body: ChatCompletionRequest, key: KeyDep, cat: CatalogDep) 
                 yield chunk({"content": delta})
             yield chunk({}, "stop", aulac=stream.answer().to_dict())
         except AulacError as exc:
-            _, kind = status_for(exc)
-            yield sse_event(error_body(kind, str(exc)))
+            yield sse_event(public_error(exc, request_id)[1])
+        finally:
+            stream.close()  # a client that left mid-answer: the LLM stops and the audit says "aborted"
         yield sse_event("[DONE]")
 
     return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
@@ -17,7 +17,7 @@ from aulac_rag.audit import write_rows
 from aulac_rag.errors import AulacError
 from aulac_rag.server.auth import authorize
 from aulac_rag.server.deps import CatalogDep, KeyDep
-from aulac_rag.server.errors import error_body, status_for
+from aulac_rag.server.errors import public_error, request_id_of
 from aulac_rag.server.schemas import AnswerOut, AskRequest, IngestOut
 from aulac_rag.server.sse import SSE_HEADERS, sse_event
 
@@ -38,13 +38,14 @@ def list_sandboxes(key: KeyDep, cat: CatalogDep) -> list[dict[str, Any]]:
     summary="Answer a question with citations (JSON, or SSE when stream=true)",
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-def ask(name: str, body: AskRequest, key: KeyDep, cat: CatalogDep) -> Any:
+def ask(name: str, body: AskRequest, key: KeyDep, cat: CatalogDep, request: Request) -> Any:
     caller = authorize(key, "ask", name)
     pipeline = cat.pipeline(name)
     history = [(t.question, t.answer) for t in body.history]
     stream = pipeline.stream(body.question, history, k=body.k, filters=body.filters, caller=caller)
     if not body.stream:
         return stream.answer().to_dict()
+    request_id = request_id_of(request)
 
     def events() -> Iterator[str]:
         try:
@@ -52,8 +53,9 @@ def ask(name: str, body: AskRequest, key: KeyDep, cat: CatalogDep) -> Any:
                 yield sse_event({"text": delta}, "delta")
             yield sse_event(stream.answer().to_dict(), "answer")
         except AulacError as exc:
-            _, kind = status_for(exc)
-            yield sse_event(error_body(kind, str(exc)), "error")
+            yield sse_event(public_error(exc, request_id)[1], "error")
+        finally:
+            stream.close()  # a client that left mid-answer: the LLM stops and the audit says "aborted"
 
     return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
 

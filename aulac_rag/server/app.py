@@ -11,6 +11,7 @@ from aulac_rag.server import api_openai, api_sandboxes
 from aulac_rag.server.auth import Authenticator
 from aulac_rag.server.catalog import LocalCatalog, SandboxCatalog
 from aulac_rag.server.errors import install_error_handlers
+from aulac_rag.server.gate import GateMiddleware
 from aulac_rag.server.keys import KeyStore
 from aulac_rag.server.limits import BodySizeLimitMiddleware
 from aulac_rag.server.ratelimit import TokenBucketLimiter
@@ -40,9 +41,11 @@ def create_app(
         settings, app.state.keys, TokenBucketLimiter(settings.rate_per_minute, settings.burst)
     )
     install_error_handlers(app)
+    # the last added runs first: the gate (request id, key) before the size limit reads the body
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes
     )
+    app.add_middleware(GateMiddleware, authenticator=app.state.authenticator)
 
     @app.get("/healthz", tags=["health"], summary="Liveness")
     def healthz() -> dict[str, Any]:

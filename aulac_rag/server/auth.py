@@ -2,11 +2,13 @@
 
 401: no key, or an unknown or revoked one. 403: the key's role or sandbox does not allow
 the action. 429: the key's token bucket is empty. In open mode (``AULAC_API_OPEN=1``)
-requests without a key act as an admin of every sandbox, limited per client address.
+requests without a key from this machine (loopback) act as an admin of every sandbox, limited per
+client address; other addresses get 403. Requests without a valid key are rate-limited by address.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 
 from fastapi import HTTPException, Request
@@ -26,38 +28,71 @@ def presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
-class Authenticator:
-    """FastAPI dependency: the caller's :class:`ApiKey`, after the rate limit."""
+def is_loopback(host: str) -> bool:
+    """``127.0.0.0/8``, ``::1`` or ``localhost`` (open mode serves these only)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
-    def __init__(self, settings: ServerSettings, keys: KeyStore, limiter: TokenBucketLimiter) -> None:
+
+class Authenticator:
+    """Who is calling: the key's record after its rate limit (``identify``), for the gate and for ``KeyDep``.
+
+    Requests without a valid key take a token from their client address's bucket
+    (``anon_rate_per_minute``/``anon_burst``), so guessing keys or flooding 401s is limited too.
+    """
+
+    def __init__(
+        self,
+        settings: ServerSettings,
+        keys: KeyStore,
+        limiter: TokenBucketLimiter,
+        anon_limiter: TokenBucketLimiter | None = None,
+    ) -> None:
         self.settings = settings
         self.keys = keys
         self.limiter = limiter
+        self.anon_limiter = anon_limiter or TokenBucketLimiter(settings.anon_rate_per_minute, settings.anon_burst)
 
     def __call__(self, request: Request) -> ApiKey:
-        key_text = presented_key(request)
+        found = getattr(request.state, "api_key", None)
+        if isinstance(found, ApiKey):  # checked by the gate middleware already
+            return found
+        return self.identify(presented_key(request), request.client.host if request.client else "")
+
+    def identify(self, key_text: str | None, client_host: str) -> ApiKey:
+        """The key's record; HTTPException 401 (no or bad key), 403 (open mode off loopback) or 429."""
         if key_text is None:
             if not self.settings.open_mode:
+                self._limit(self.anon_limiter, f"anon:{client_host}")
                 raise HTTPException(
                     401,
                     "missing API key: send 'Authorization: Bearer <key>' (create one with `aulac keys create`)",
                     headers={"WWW-Authenticate": "Bearer"},
                 )
-            key = OPEN_KEY
-            bucket = f"open:{request.client.host if request.client else '-'}"
-        else:
-            found = self.keys.authenticate(key_text)
-            if found is None:
-                raise HTTPException(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
-            key, bucket = found, found.key_id
-        wait = self.limiter.take(bucket)
+            if not is_loopback(client_host):
+                raise HTTPException(403, "open mode (AULAC_API_OPEN) answers clients on this machine only")
+            self._limit(self.limiter, f"open:{client_host}")
+            return OPEN_KEY
+        found = self.keys.authenticate(key_text)
+        if found is None:
+            self._limit(self.anon_limiter, f"anon:{client_host}")
+            raise HTTPException(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+        self._limit(self.limiter, found.key_id)
+        return found
+
+    @staticmethod
+    def _limit(limiter: TokenBucketLimiter, bucket: str) -> None:
+        wait = limiter.take(bucket)
         if wait > 0:
             raise HTTPException(
                 429,
                 f"rate limit exceeded; retry in {wait:.1f} s",
                 headers={"Retry-After": str(max(1, math.ceil(wait)))},
             )
-        return key
 
 
 def authorize(key: ApiKey, action: str, sandbox: str | None = None) -> Caller:

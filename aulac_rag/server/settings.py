@@ -25,6 +25,8 @@ class ServerSettings:
     - ``open_mode``: no API key needed (``AULAC_API_OPEN=1``; local demos only).
     - ``max_body_bytes`` / ``max_upload_bytes``: request size limits (413 beyond).
     - ``rate_per_minute`` / ``burst``: each key's token bucket (429 when empty; 0 disables).
+    - ``anon_rate_per_minute`` / ``anon_burst``: the bucket of each client address for requests
+      without a valid key (missing, unknown or revoked).
     """
 
     open_mode: bool = False
@@ -32,12 +34,19 @@ class ServerSettings:
     max_upload_bytes: int = 50 << 20
     rate_per_minute: float = 120.0
     burst: int = 30
+    anon_rate_per_minute: float = 30.0
+    anon_burst: int = 10
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1024:
             raise ConfigError(f"max_body_bytes must be >= 1024, got {self.max_body_bytes!r}")
         if self.max_upload_bytes < self.max_body_bytes:
             raise ConfigError(f"max_upload_bytes must be >= max_body_bytes, got {self.max_upload_bytes!r}")
+        if self.anon_rate_per_minute < 0 or self.anon_burst < 1:
+            raise ConfigError(
+                "unauthenticated rate limit needs anon_rate_per_minute >= 0 and anon_burst >= 1, "
+                f"got {self.anon_rate_per_minute!r}/{self.anon_burst!r}"
+            )
         if self.rate_per_minute < 0 or self.burst < 1:
             raise ConfigError(
                 f"rate limit needs rate_per_minute >= 0 and burst >= 1, got {self.rate_per_minute!r}/{self.burst!r}"
@@ -46,11 +55,14 @@ class ServerSettings:
     @classmethod
     def from_env(cls) -> ServerSettings:
         """``AULAC_API_OPEN``, ``AULAC_API_MAX_BODY_BYTES``, ``AULAC_API_MAX_UPLOAD_MB``,
-        ``AULAC_API_RATE_PER_MINUTE``, ``AULAC_API_RATE_BURST``."""
+        ``AULAC_API_RATE_PER_MINUTE``, ``AULAC_API_RATE_BURST``, ``AULAC_API_ANON_RATE_PER_MINUTE``,
+        ``AULAC_API_ANON_BURST``."""
         return cls(
             open_mode=os.environ.get("AULAC_API_OPEN", "").strip().lower() in ("1", "true", "yes"),
             max_body_bytes=int(_env_number("AULAC_API_MAX_BODY_BYTES", cls.max_body_bytes)),
             max_upload_bytes=int(_env_number("AULAC_API_MAX_UPLOAD_MB", cls.max_upload_bytes / (1 << 20)) * (1 << 20)),
             rate_per_minute=_env_number("AULAC_API_RATE_PER_MINUTE", cls.rate_per_minute),
             burst=int(_env_number("AULAC_API_RATE_BURST", cls.burst)),
+            anon_rate_per_minute=_env_number("AULAC_API_ANON_RATE_PER_MINUTE", cls.anon_rate_per_minute),
+            anon_burst=int(_env_number("AULAC_API_ANON_BURST", cls.anon_burst)),
         )

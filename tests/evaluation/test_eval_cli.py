@@ -96,7 +96,7 @@ def test_eval_compare_and_report(tiny_sandbox: str, aulac_home: Path, socket_gua
 
     report = json.loads(invoke("report", tiny_sandbox, "--json").stdout)
     assert report["evaluation"] == {"run": str(run_dir), "passed": first["passed"]}  # latest under reports/
-    assert report["audit"] == {"ok": True, "rows": 2, "problems": 0}
+    assert report["audit"] == {"ok": True, "rows": 4, "problems": 0}  # started + answer rows for each question
     assert report["redteam"] is None
     md = Path(report["report"]).read_text(encoding="utf-8")
     for heading in (

@@ -31,6 +31,7 @@ class Reply:
     chunk_delay_s: float = 0.0  # between stream chunks
     chunks: list[str] | None = None  # stream pieces; default: text split every 4 chars
     cut_after: int | None = None  # close the connection after this many stream chunks
+    raw: bytes | None = None  # a 200 response with this body as it is (garbage instead of JSON or SSE)
 
 
 @dataclass
@@ -58,6 +59,14 @@ class FakeLLM:
                     time.sleep(reply.delay_s)
                 if self.path != "/v1/chat/completions":
                     return self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+                if reply.raw is not None:
+                    self.send_response(200)
+                    kind = "text/event-stream" if body.get("stream") else "application/json"
+                    self.send_header("content-type", kind)
+                    self.send_header("content-length", str(len(reply.raw)))
+                    self.end_headers()
+                    self.wfile.write(reply.raw)
+                    return None
                 if reply.status != 200:
                     return self._json(reply.status, {"error": {"message": f"scripted {reply.status}", "type": "err"}})
                 if body.get("stream"):

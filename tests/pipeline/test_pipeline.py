@@ -155,8 +155,10 @@ class TestAudit:
         pipeline.run(f"Gọi 0912345678: {QUESTION}", caller=Caller("k1", "user"))
         pipeline.run("Làm giả giấy khám được không?", caller=Caller("k2", "admin"))
         rows = log.rows("hc")
-        assert [r["seq"] for r in rows] == [1, 2]
-        first, second = rows
+        # a generated answer is on record before generation (started) and closed after (answer, ref_seq)
+        assert [(r["seq"], r["event"], r["ref_seq"]) for r in rows] == [(1, "started", 0), (2, "answer", 1), (3, "answer", 0)]
+        started, first, second = rows
+        assert started["question"] == first["question"] and started["answer"] == ""
         assert first["question"] == f"Gọi [SĐT]: {QUESTION}" and first["key_id"] == "k1" and first["role"] == "user"
         assert first["retrieved"][0] == {"doc_id": "bhyt-muc-dong.md", "chunk_id": "bhyt-muc-dong.md#0", "score": 0.92}
         assert first["config_hash"] == "c" * 64 and first["mode"] == "extractive" and first["latency_ms"] > 0

@@ -75,7 +75,7 @@ def make_client(catalog: FakeCatalog, keys: Keys, **settings: Any) -> TestClient
     options: dict[str, Any] = {"rate_per_minute": 0}
     options.update(settings)
     app = create_app(ServerSettings(**options), catalog=catalog, keys=keys.store)
-    return TestClient(app, raise_server_exceptions=False)
+    return TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000))
 
 
 @pytest.fixture

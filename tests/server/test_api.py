@@ -107,10 +107,10 @@ def test_audit_endpoints(client: TestClient, keys: Keys) -> None:
         client.post("/v1/sandboxes/hc/ask", json={"question": QUESTION}, headers=Keys.auth(keys.hc_user))
     auth = Keys.auth(keys.hc_regulator)
     rows = client.get("/v1/sandboxes/hc/audit?limit=1", headers=auth).json()["rows"]
-    assert len(rows) == 1 and rows[0]["seq"] == 2
+    assert len(rows) == 1 and rows[0]["seq"] == 4 and rows[0]["event"] == "answer" and rows[0]["ref_seq"] == 3
     assert client.get("/v1/sandboxes/hc/audit/verify", headers=auth).json()["ok"] is True
     jsonl = client.get("/v1/sandboxes/hc/audit?format=jsonl", headers=auth).text.splitlines()
-    assert [json.loads(line)["seq"] for line in jsonl] == [1, 2]
+    assert [json.loads(line)["event"] for line in jsonl] == ["started", "answer"] * 2
 
 
 def test_caps_apply_before_any_work(client: TestClient, keys: Keys, catalog: FakeCatalog) -> None:
@@ -125,7 +125,10 @@ def test_caps_apply_before_any_work(client: TestClient, keys: Keys, catalog: Fak
         r = client.post(path, json=body, headers=auth)
         assert r.status_code in (413, 422), (path, r.text)  # the schema's own caps answer 422
         assert r.json()["error"]["type"] in ("request_too_large", "invalid_request")
-    assert catalog.audit_log.rows("hc") == []  # nothing was retrieved, generated or logged
+    # nothing was retrieved or generated; the refused requests that reached the pipeline are on record as errors
+    rows = catalog.audit_log.rows("hc")
+    assert rows and all(r["event"] == "error" and r["retrieved"] == [] for r in rows)
+    assert all(len(r["question"]) < 4100 for r in rows)
 
 
 @pytest.mark.parametrize("filters", [{"topic": {"$ne": "x"}}, {"year": 2.5}, {"topic": []}, {"topic": [{"a": 1}]}])

@@ -106,6 +106,6 @@ class TestAuth:
         from aulac_rag.server import create_app
 
         monkeypatch.setenv("AULAC_API_OPEN", "1")
-        with TestClient(create_app(catalog=catalog, keys=keys.store)) as c:
+        with TestClient(create_app(catalog=catalog, keys=keys.store), client=("127.0.0.1", 1)) as c:
             assert c.get("/healthz").json()["open_mode"] is True
             assert c.post("/v1/sandboxes/hc/ask", json=ASK).status_code == 200

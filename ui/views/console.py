@@ -149,6 +149,15 @@ def _day(row: dict) -> date | None:
         return None
 
 
+#: Audit row events in Vietnamese (aulac_rag.audit.chain.EVENTS).
+EVENTS = {
+    "answer": "Đã trả lời",
+    "started": "Bắt đầu sinh câu trả lời",
+    "aborted": "Người dùng ngắt giữa chừng",
+    "error": "Lỗi",
+}
+
+
 def audit_tab(ctx: Context) -> None:
     st.subheader("Nhật ký kiểm toán")
     names = [ctx.sandbox]
@@ -200,6 +209,7 @@ def audit_tab(ctx: Context) -> None:
                 "Vai trò": row.get("role"),
                 "Câu hỏi (đã che PII)": row.get("question"),
                 "Hành động": ", ".join(sorted(_actions(row))),
+                "Sự kiện": EVENTS.get(str(row.get("event", "answer")), row.get("event")),
                 "Từ chối": bool(row.get("refused")),
                 "Chế độ": row.get("mode"),
                 "Độ trễ (ms)": round(float(row.get("latency_ms") or 0), 1),
