@@ -4,10 +4,12 @@
 ``AULAC_FAILPOINT`` names that point; then the process kills itself with SIGKILL right
 there, as a power cut would. Tests run ingestion in a child process with each name in
 turn and check that a rerun loses nothing (``tests/core/test_failpoints.py``).
+``AULAC_FAILPOINT=NAME=enospc`` raises ``OSError(ENOSPC)`` there instead: a full disk.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 
@@ -25,6 +27,10 @@ FAILPOINTS = (
 
 
 def failpoint(name: str) -> None:
-    """Kill this process now if ``AULAC_FAILPOINT`` is ``name`` (a no-op otherwise)."""
-    if os.environ.get("AULAC_FAILPOINT") == name:
-        os.kill(os.getpid(), signal.SIGKILL)
+    """Kill this process now if ``AULAC_FAILPOINT`` is ``name``; fail as a full disk if ``name=enospc``."""
+    point, _, action = os.environ.get("AULAC_FAILPOINT", "").partition("=")
+    if point != name:
+        return
+    if action == "enospc":
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), f"failpoint {name}")
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -26,6 +26,7 @@ from aulac_rag.embeddings.cache import CachedPassageEmbedder
 from aulac_rag.errors import ConfigError, SandboxNotFound
 from aulac_rag.home import resolve_home
 from aulac_rag.index.base import Filters, SearchSettings, VectorIndex, open_index
+from aulac_rag.ingest.diskspace import ensure_free_space
 from aulac_rag.ingest.manifest import DocumentRecord, IngestManifest
 from aulac_rag.ingest.pipeline import Ingestor, IngestSummary, delete_document
 from aulac_rag.retrieval.types import Hit, RetrievalResult
@@ -107,6 +108,7 @@ class Sandbox:
     def ingest_documents(
         self, documents: list[Document], errors: list[SourceError] | None = None, prune: bool = False, progress: bool | None = None
     ) -> IngestSummary:
+        ensure_free_space(self.home)
         cache = CachedPassageEmbedder(self.embedder, self.home / "cache" / "embeddings.sqlite")
         try:
             ingestor = Ingestor(self.config, self.index, self.manifest, cache, self.sparse, scan=self._document_scanner())

@@ -9,6 +9,7 @@ or the new version answerable; the next run finishes or rolls back what was pend
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import time
 import uuid
@@ -194,6 +195,17 @@ class Ingestor:
             points.append(IndexPoint(point_id(chunk.doc_id, chunk.position, chunk.doc_hash), vector.tolist(), sparse, payload))
         return points
 
+    def _written(self, document: Document, doc_hash: str) -> int:
+        """:meth:`_index_document`, with a full or failing disk turned into a StoreError that stops the run."""
+        try:
+            return self._index_document(document, doc_hash)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(
+                f"cannot write the index or its manifest while ingesting {document.doc_id!r} ({exc}); free disk "
+                "space and run the same ingest again: committed documents are kept and the unfinished one is "
+                "rolled forward or back (check with `aulac doctor SANDBOX`)"
+            ) from exc
+
     def _index_document(self, document: Document, doc_hash: str) -> int:
         chunks = self.chunker.run(document, doc_hash)
         self._set_avg_len(chunks)
@@ -246,7 +258,7 @@ class Ingestor:
                 if record and record.doc_hash == doc_hash and record.pending_hash is None:
                     summary.skipped += 1
                 else:
-                    summary.chunks += self._index_document(document, doc_hash)
+                    summary.chunks += self._written(document, doc_hash)
                     summary.documents += 1
                     self.manifest.set_findings(document.doc_id, [f.model_dump() for f in findings])
             except StoreError:

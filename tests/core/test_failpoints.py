@@ -176,3 +176,81 @@ def test_ingest_into_a_locked_index_fails_at_once_and_leaves_nothing_pending(hom
         assert holder.manifest.pending() == []
     finally:
         holder.close()
+
+
+def _cli(home: Path, *args: str, failpoint: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AULAC_HOME": str(home), "AULAC_MIN_FREE_MB": os.environ.get("AULAC_MIN_FREE_MB", "256")}
+    env.pop("AULAC_FAILPOINT", None)
+    if failpoint:
+        env["AULAC_FAILPOINT"] = failpoint
+    code = "from aulac_rag.cli.main import main; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("point", ["ingest.after_begin", "ingest.after_upsert", "ingest.after_all_upserts"])
+def test_full_disk_while_reindexing_stops_with_one_line_and_loses_nothing(home: Path, point: str) -> None:
+    tmp = home.parent
+    failed = _cli(home, "ingest", "fp", str(tmp / "v2.jsonl"), failpoint=f"{point}=enospc")
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert len(failed.stderr.strip().splitlines()) == 1 and "free disk space" in failed.stderr
+    assert _child(home, "ingest", str(tmp / "other.jsonl")) == 0  # space is back: the next ingest recovers
+    versions = _invariants(home)
+    assert versions["doc-1"] == versions["doc-2"] == 1 and "other" in versions
+    assert _child(home, "ingest", str(tmp / "v2.jsonl")) == 0
+    assert _invariants(home)["doc-0"] == 2
+
+
+def _mount_tmpfs(where: Path, size: str) -> bool:
+    """A size-limited file system (tmpfs) when this machine lets us mount one (root in CI)."""
+    where.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True)
+    return done.returncode == 0
+
+
+def test_real_full_disk_is_refused_before_anything_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a real, small file system: a nearly full disk stops ingestion with one line, and the cache,
+    manifest and index left by the earlier ingest still work once space is back."""
+    disk = tmp_path / "disk"
+    monkeypatch.setenv("AULAC_MIN_FREE_MB", "16")  # a 64 MB disk
+    if not _mount_tmpfs(disk, "64m"):
+        pytest.skip("cannot mount a tmpfs here (needs root); the simulated ENOSPC tests above still run")
+    try:
+        home = disk / "home"
+        make_user_sandbox(home, "fp", retrieval={"chunking": {"max_tokens": 60}})
+        write_jsonl(tmp_path / "v1.jsonl", _docs(1))
+        write_jsonl(tmp_path / "v2.jsonl", _docs(2))
+        assert _cli(home, "ingest", "fp", str(tmp_path / "v1.jsonl")).returncode == 0
+        filler = disk / "filler"
+        with filler.open("wb") as out:  # fill the disk but a few MB
+            while True:
+                try:
+                    out.write(b"\0" * (1 << 20))
+                    out.flush()
+                except OSError:
+                    break
+        free_mb = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize / (1 << 20)
+        failed = _cli(home, "ingest", "fp", str(tmp_path / "v2.jsonl"))
+        assert failed.returncode == 1 and "Traceback" not in failed.stderr, failed.stderr
+        assert "MB free" in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
+        filler.unlink()
+        assert _cli(home, "ingest", "fp", str(tmp_path / "v2.jsonl"), "--json").returncode == 0
+        print(f"\nfull disk: {free_mb:.1f} MB free at the refused ingest; rerun after freeing space ok")
+        assert _invariants(home)["doc-0"] == 2
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_a_broken_embedding_cache_is_rebuilt(tmp_path: Path) -> None:
+    from aulac_rag.config import EmbedderConfig
+    from aulac_rag.embeddings import create_embedder
+    from aulac_rag.embeddings.cache import CachedPassageEmbedder
+
+    path = tmp_path / "cache" / "embeddings.sqlite"
+    path.parent.mkdir()
+    path.write_bytes(b"SQLite format 3\0" + b"\xff" * 100)  # what a full disk can leave behind
+    path.with_name(path.name + "-shm").write_bytes(b"abc")
+    cache = CachedPassageEmbedder(create_embedder(EmbedderConfig()), path)
+    try:
+        assert cache.embed_passages(["Bảo hiểm y tế"]).shape[0] == 1
+    finally:
+        cache.close()
