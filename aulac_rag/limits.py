@@ -21,6 +21,10 @@ class RequestLimits(BaseModel):
     max_history_turns: int = Field(50, ge=0)
     max_history_chars: int = Field(40_000, ge=0)
     max_k: int = Field(100, ge=1)
+    max_messages: int = Field(200, ge=1)  # OpenAI-style message lists (system, user and assistant)
+    max_request_bytes: int = Field(1 << 20, ge=1024)  # a JSON request body
+    max_upload_bytes: int = Field(50 << 20, ge=1024)  # one upload request, all files together
+    max_upload_files: int = Field(100, ge=1)
 
 
 DEFAULT_LIMITS = RequestLimits()

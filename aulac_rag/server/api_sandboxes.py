@@ -14,7 +14,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from aulac_rag.audit import write_rows
-from aulac_rag.errors import AulacError
+from aulac_rag.errors import AulacError, LimitError
+from aulac_rag.limits import DEFAULT_LIMITS
 from aulac_rag.server.auth import authorize
 from aulac_rag.server.deps import CatalogDep, KeyDep
 from aulac_rag.server.errors import public_error, request_id_of
@@ -68,6 +69,11 @@ async def upload_documents(
     cat: CatalogDep,
 ) -> dict[str, Any]:
     authorize(key, "ingest", name)
+    if len(files) > DEFAULT_LIMITS.max_upload_files:
+        raise LimitError(
+            f"Quá nhiều tệp trong một lần tải lên ({len(files)}; tối đa {DEFAULT_LIMITS.max_upload_files}). "
+            f"(over {DEFAULT_LIMITS.max_upload_files} files in one upload)"
+        )
     folder = Path(tempfile.mkdtemp(prefix="aulac-upload-"))
     errors: list[dict[str, str]] = []
     saved: list[str] = []

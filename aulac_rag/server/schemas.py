@@ -8,11 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aulac_rag.errors import RequestError
 from aulac_rag.index.base import check_filters
+from aulac_rag.limits import DEFAULT_LIMITS
+
+_CAPS = DEFAULT_LIMITS  # one place for every cap (aulac_rag.limits)
 
 
 class TurnIn(BaseModel):
-    question: str = Field(max_length=8000)
-    answer: str = Field(max_length=20000)
+    question: str = Field(max_length=_CAPS.max_history_chars)
+    answer: str = Field(max_length=_CAPS.max_history_chars)
 
 
 class AskRequest(BaseModel):
@@ -20,9 +23,13 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=4000, examples=["Mức đóng bảo hiểm y tế là bao nhiêu?"])
-    history: list[TurnIn] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
-    k: int | None = Field(None, ge=1, le=50, description="Chunks to retrieve (default: the sandbox's).")
+    question: str = Field(
+        min_length=1, max_length=_CAPS.max_question_chars, examples=["Mức đóng bảo hiểm y tế là bao nhiêu?"]
+    )
+    history: list[TurnIn] = Field(
+        default_factory=list, max_length=_CAPS.max_history_turns, description="Earlier turns, oldest first."
+    )
+    k: int | None = Field(None, ge=1, le=_CAPS.max_k, description="Chunks to retrieve (default: the sandbox's).")
     filters: dict[str, Any] | None = Field(
         None, description="Payload field → value, or a list of values (any of): strings, integers, booleans."
     )
@@ -79,7 +86,7 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str
-    messages: list[ChatMessage] = Field(min_length=1, max_length=200)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=_CAPS.max_messages)
     stream: bool = False
 
 
@@ -87,6 +94,9 @@ class IngestOut(BaseModel):
     documents: int = 0
     chunks: int = 0
     skipped: int = 0
+    pruned: int = 0
+    recovered: int = 0
     errors: list[dict[str, str]] = Field(default_factory=list)
+    flagged: list[dict[str, Any]] = Field(default_factory=list)
     seconds: float = 0.0
     files: list[str] = Field(default_factory=list)

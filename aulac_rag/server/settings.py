@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from aulac_rag.errors import ConfigError
+from aulac_rag.limits import DEFAULT_LIMITS
 
 
 def _env_number(name: str, default: float) -> float:
@@ -30,8 +31,8 @@ class ServerSettings:
     """
 
     open_mode: bool = False
-    max_body_bytes: int = 1 << 20
-    max_upload_bytes: int = 50 << 20
+    max_body_bytes: int = DEFAULT_LIMITS.max_request_bytes
+    max_upload_bytes: int = DEFAULT_LIMITS.max_upload_bytes
     rate_per_minute: float = 120.0
     burst: int = 30
     anon_rate_per_minute: float = 30.0

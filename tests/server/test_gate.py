@@ -98,3 +98,19 @@ def test_locked_audit_log_gives_no_answer_over_the_api(catalog: FakeCatalog, key
         finally:
             holder.execute("ROLLBACK")
             holder.close()
+
+
+def test_upload_file_count_is_capped(catalog: FakeCatalog, keys: Keys) -> None:
+    from aulac_rag.limits import DEFAULT_LIMITS
+
+    many = [("files", (f"f{i}.md", "Nội dung", "text/markdown")) for i in range(DEFAULT_LIMITS.max_upload_files + 1)]
+    with make_client(catalog, keys) as c:
+        r = c.post("/v1/sandboxes/hc/documents", files=many, headers=Keys.auth(keys.hc_admin))
+    assert r.status_code == 413 and r.json()["error"]["type"] == "request_too_large"
+    assert catalog.ingested == []
+
+
+def test_ingest_result_keeps_every_field(catalog: FakeCatalog, keys: Keys) -> None:
+    from aulac_rag.server.schemas import IngestOut
+
+    assert {"pruned", "recovered", "flagged"} <= set(IngestOut.model_fields)

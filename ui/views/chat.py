@@ -7,6 +7,7 @@ import uuid
 import streamlit as st
 
 from aulac_rag.errors import AulacError
+from aulac_rag.limits import DEFAULT_LIMITS
 from ui.answers import render_answer, render_feedback
 from ui.common import context
 
@@ -39,7 +40,7 @@ if turns and st.button("Xoá lịch sử trò chuyện", icon=":material/delete:
     turns.clear()
     st.rerun()
 
-question = st.chat_input("Nhập câu hỏi bằng tiếng Việt…")
+question = st.chat_input("Nhập câu hỏi bằng tiếng Việt…", max_chars=DEFAULT_LIMITS.max_question_chars)
 if question:
     with st.chat_message("user"):
         st.markdown(question)
