@@ -207,15 +207,21 @@ def _hit(payload: dict[str, Any], score: float) -> Hit:
     )
 
 
-def list_sandboxes(home: str | Path | None = None) -> list[dict[str, Any]]:
-    """Bundled and user sandboxes with document and chunk counts (``sandbox list`` shape)."""
+def sandbox_names(home: str | Path | None = None) -> list[str]:
+    """Bundled then user sandboxes of ``home`` (nothing is opened)."""
     root = resolve_home(home)
     names = [n for n in BUNDLED if (bundled_dir() / n / "sandbox.yaml").exists()]
     user_root = root / "sandboxes"
     if user_root.is_dir():
         names += sorted(p.name for p in user_root.iterdir() if (p / "sandbox.yaml").exists() and p.name not in names)
+    return names
+
+
+def list_sandboxes(home: str | Path | None = None) -> list[dict[str, Any]]:
+    """Bundled and user sandboxes with document and chunk counts (``sandbox list`` shape)."""
+    root = resolve_home(home)
     out = []
-    for name in names:
+    for name in sandbox_names(root):
         sandbox = Sandbox(name, root)
         try:
             stats = sandbox.stats()

@@ -1,7 +1,7 @@
 """What the UI calls: the aulac-rag library in this process, or the API server when AULAC_API_URL is set.
 
 Both clients have the same methods and return the library's own result types
-(:class:`~aulac_rag.pipeline.Answer`, :class:`~aulac_rag.server.keys.ApiKey`), so the
+(:class:`~aulac_rag.pipeline.Answer`, :class:`~aulac_rag.keys.ApiKey`), so the
 pages never know which one they talk to::
 
     client = client_from_env()            # LocalClient, or ApiClient(AULAC_API_URL)
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +28,10 @@ import httpx
 
 from aulac_rag.errors import AulacError
 from aulac_rag.generation import Turn
-from aulac_rag.home import resolve_home
-from aulac_rag.pipeline import Answer, AnswerPipeline, Caller, Citation, GuardrailNote, build_pipeline
-from aulac_rag.server.keys import ALL_SANDBOXES, ApiKey, KeyStore
+from aulac_rag.keys import AccessDenied, ApiKey, KeyStore, check_access
+from aulac_rag.owner import find_owner
+from aulac_rag.pipeline import Answer, Caller
+from aulac_rag.service import SandboxService
 
 #: The role shown for a key that may read the audit log through the API (which does not say more).
 API_AUDIT_ROLE = "regulator/admin"
@@ -96,79 +96,42 @@ class AulacClient(Protocol):
 
 
 def client_from_env() -> AulacClient:
-    """``ApiClient(AULAC_API_URL)`` when that variable is set, else ``LocalClient()`` on AULAC_HOME."""
+    """``ApiClient(AULAC_API_URL)`` when that variable is set; else the owner of AULAC_HOME when one runs
+    (``aulac serve``); else the library in this process, which then owns the home itself: it serves a
+    loopback API so that ``aulac ingest`` in another terminal reaches the same open indexes."""
     url = os.environ.get("AULAC_API_URL", "").strip()
     if url:
         return ApiClient(url)
-    return LocalClient()
+    owner = find_owner()
+    if owner is not None:
+        return ApiClient(owner.url, service_key=owner.token)
+    client = LocalClient()
+    client.serve_as_owner()
+    return client
 
 
 def answer_from_dict(data: dict[str, Any]) -> Answer:
-    """An :class:`Answer` from its ``to_dict()`` / API JSON shape."""
-    return Answer(
-        answer=str(data.get("answer", "")),
-        citations=tuple(Citation(**c) for c in data.get("citations", [])),
-        guardrails=tuple(GuardrailNote(g["rule"], g["action"], g.get("message")) for g in data.get("guardrails", [])),
-        mode=data.get("mode", "extractive"),
-        refused=bool(data.get("refused", False)),
-        timings_ms=dict(data.get("timings_ms") or {}),
-        backend=str(data.get("backend", "")),
-        model=str(data.get("model", "")),
-        standalone_question=str(data.get("standalone_question") or ""),
-    )
+    """An :class:`Answer` from its ``to_dict()`` / API JSON shape (:meth:`Answer.from_dict`)."""
+    return Answer.from_dict(data)
 
 
 # --- the library in this process ----------------------------------------------------
 
 
 class LocalClient:
-    """The library on one AULAC_HOME; sandboxes and pipelines are opened once and shared by sessions.
-
-    Each sandbox's index is used under one lock (retrieval, ingestion, deletion), since
-    Streamlit serves every browser session from its own thread.
-    """
+    """The library in this process, over the one :class:`~aulac_rag.service.SandboxService` of AULAC_HOME
+    (shared by every browser session, and by the local API server the app starts as the home's owner)."""
 
     kind = "local"
 
-    def __init__(self, home: str | Path | None = None) -> None:
-        self.home = resolve_home(home)
+    def __init__(self, home: str | Path | None = None, service: SandboxService | None = None) -> None:
+        self.service = service if service is not None else SandboxService(home)
+        self.home = self.service.home
         self.where = str(self.home)
-        self._lock = threading.Lock()
-        self._sandboxes: dict[str, Any] = {}
-        self._pipelines: dict[str, AnswerPipeline] = {}
-        self._index_locks: dict[str, threading.RLock] = {}
-
-    def _sandbox(self, name: str) -> Any:
-        from aulac_rag.sandbox import Sandbox
-
-        with self._lock:
-            if name not in self._sandboxes:
-                self._sandboxes[name] = Sandbox(name, home=self.home)
-                self._index_locks[name] = threading.RLock()
-            return self._sandboxes[name]
-
-    def _index_lock(self, name: str) -> threading.RLock:
-        self._sandbox(name)
-        return self._index_locks[name]
-
-    def _pipeline(self, name: str) -> AnswerPipeline:
-        sandbox = self._sandbox(name)
-        lock = self._index_lock(name)
-
-        def retrieve(query: str, k: int | None = None, filters: dict[str, Any] | None = None) -> Any:
-            with lock:
-                return sandbox.retrieve(query, k=k, filters=filters)
-
-        with self._lock:
-            if name not in self._pipelines:
-                self._pipelines[name] = build_pipeline(sandbox, retrieve=retrieve)
-            return self._pipelines[name]
 
     # chat
     def sandboxes(self) -> list[dict[str, Any]]:
-        from aulac_rag.sandbox import list_sandboxes
-
-        return list_sandboxes(home=self.home)
+        return self.service.list()
 
     def access(self, key_text: str | None, sandbox: str) -> ApiKey | None:
         if not key_text or not key_text.strip():
@@ -177,19 +140,17 @@ class LocalClient:
 
     def ask(self, sandbox: str, question: str, history: Sequence[Turn], access: ApiKey | None) -> AnswerStreamLike:
         caller = Caller(key_id=access.key_id, role=access.role) if access else Caller(key_id="ui", role="ui")
-        return self._pipeline(sandbox).stream(question, list(history), caller=caller)
+        return self.service.ask(sandbox, question, list(history), caller=caller)
 
     def document_titles(self, sandbox: str) -> dict[str, str]:
-        box = self._sandbox(sandbox)
-        with self._index_lock(sandbox):
-            return {r.doc_id: r.title for r in box.documents()}
+        return {d["doc_id"]: d["title"] for d in self.service.documents(sandbox)}
 
     def add_feedback(
         self, sandbox: str, question: str, answer: str, rating: str, comment: str, access: ApiKey | None
     ) -> int:
         from aulac_rag.feedback import FeedbackStore
 
-        masked = self._pipeline(sandbox).guard.mask_pii(question)
+        masked = self.service.pipeline(sandbox).guard.mask_pii(question)
         store = FeedbackStore.for_home(self.home)
         try:
             return store.add(sandbox, masked, answer, rating, comment, access.key_id if access else "ui")
@@ -199,43 +160,29 @@ class LocalClient:
     # knowledge base
     def documents(self, sandbox: str, access: ApiKey) -> list[dict[str, Any]]:
         _require(access, "audit", sandbox, ingest_ok=True)
-        box = self._sandbox(sandbox)
-        with self._index_lock(sandbox):
-            records = box.documents()
-            findings = box.manifest.findings()
-        return [
-            {"doc_id": r.doc_id, "title": r.title, "chunks": r.chunks, "updated_at": r.updated_at,
-             "flags": sorted({f["rule"] for f in findings.get(r.doc_id, [])})}
-            for r in records
-        ]  # fmt: skip
+        return self.service.documents(sandbox)
 
     def ingest_file(self, sandbox: str, path: Path, access: ApiKey) -> dict[str, Any]:
         _require(access, "ingest", sandbox)
-        box = self._sandbox(sandbox)
-        with self._index_lock(sandbox):
-            return box.ingest([str(path)], prune=False, progress=False).to_dict()
+        return self.service.ingest(sandbox, [str(path)]).to_dict()
 
     def delete_document(self, sandbox: str, doc_id: str, access: ApiKey) -> bool:
         _require(access, "ingest", sandbox)
-        box = self._sandbox(sandbox)
-        with self._index_lock(sandbox):
-            return box.delete_document(doc_id)
+        return self.service.delete_document(sandbox, doc_id)
 
     # regulator console
     def audit_rows(self, sandbox: str, access: ApiKey, limit: int = 500) -> list[dict[str, Any]]:
-        from aulac_rag.audit import AuditLog
 
         _require(access, "audit", sandbox)
-        return AuditLog.for_home(self.home).rows(sandbox, limit=limit, newest_first=True)
+        return self.service.audit_log.rows(sandbox, limit=limit, newest_first=True)
 
     def audit_verify(self, sandbox: str, access: ApiKey) -> dict[str, Any]:
-        from aulac_rag.audit import AuditLog
 
         _require(access, "audit", sandbox)
-        return AuditLog.for_home(self.home).verify(sandbox).to_dict()
+        return self.service.audit_log.verify(sandbox).to_dict()
 
     def sandbox_settings(self, sandbox: str) -> dict[str, Any]:
-        box = self._sandbox(sandbox)
+        box = self.service.sandbox(sandbox)
         config = box.config
 
         def read(relative: str) -> str | None:
@@ -283,29 +230,53 @@ class LocalClient:
             raise UnsupportedByApi(
                 "mô-đun đánh giá (aulac_rag.evaluation, aulac_rag.report) chưa có trong bản cài đặt này"
             )
-        evaluation, report = modules
-        box = self._sandbox(sandbox)
-        with self._index_lock(sandbox):
-            run = evaluation.EvaluationRunner(box, limit=limit, redteam=redteam).run()
-        folder = evaluation.new_run_dir(box.home, box.name)
-        paths = report.write_eval_report(run, folder)
-        return {**run.summary(), "report": str(paths["html"]), "run_dir": str(folder)}
+        _, summary = self.service.evaluate(sandbox, limit=limit, redteam=redteam)
+        return {**summary, "report": summary["html"]}
+
+    def serve_as_owner(self, timeout_s: float = 15.0) -> str | None:
+        """Start the API on a free loopback port in a daemon thread, as the owner of this home.
+
+        Its URL, or None when ``AULAC_NO_OWNER`` is set. The API shares this client's service, so a
+        document ingested through it is answerable in the app at once.
+        """
+        if os.environ.get("AULAC_NO_OWNER"):
+            return None
+        import socket
+        import threading
+        import time
+
+        import uvicorn
+
+        from aulac_rag.server import ServerSettings, create_app
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        url = f"http://127.0.0.1:{port}"
+        app = create_app(ServerSettings(owner_url=url), catalog=self.service)
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        threading.Thread(target=server.run, name="aulac-owner-api", daemon=True).start()
+        deadline = time.monotonic() + timeout_s
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self._owner_server = server
+        return url if server.started else None
 
     def close(self) -> None:
-        with self._lock:
-            for box in self._sandboxes.values():
-                box.close()
-            self._sandboxes.clear()
-            self._pipelines.clear()
+        server = getattr(self, "_owner_server", None)
+        if server is not None:
+            server.should_exit = True
+        self.service.close()
 
 
 def _require(access: ApiKey | None, action: str, sandbox: str, ingest_ok: bool = False) -> None:
-    """The same rule as the API: the key's role and sandbox must allow the action."""
-    if access is None:
-        raise ClientError("cần khóa API hợp lệ", 401)
-    if access.can(action, sandbox) or (ingest_ok and access.can("ingest", sandbox)):
+    """The API's rule (:func:`aulac_rag.keys.check_access`), as the app's ClientError."""
+    if ingest_ok and access is not None and access.can("ingest", sandbox):
         return
-    raise ClientError(f"khóa có vai trò {access.role!r} cho sandbox {access.sandbox!r} không được phép ({action})", 403)
+    try:
+        check_access(access, action, sandbox)
+    except AccessDenied as exc:
+        raise ClientError(str(exc), exc.status) from None
 
 
 def _thresholds(configured: dict[str, float]) -> list[dict[str, Any]]:
@@ -392,11 +363,21 @@ class ApiClient:
 
     kind = "api"
 
-    def __init__(self, base_url: str, *, http: httpx.Client | None = None, timeout_s: float = 120.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        http: httpx.Client | None = None,
+        timeout_s: float = 120.0,
+        service_key: str | None = None,
+    ) -> None:
         self.where = base_url.rstrip("/")
         self.http = http or httpx.Client(base_url=self.where, timeout=timeout_s)
+        # sent when the person has typed no key: $AULAC_API_KEY, or the owner token of this home
+        self.service_key = service_key or os.environ.get("AULAC_API_KEY") or None
 
     def headers(self, key: str | None) -> dict[str, str]:
+        key = key or self.service_key
         return {"Authorization": f"Bearer {key}"} if key else {}
 
     def _call(self, method: str, path: str, key: str | None, **kwargs: Any) -> httpx.Response:
@@ -408,11 +389,13 @@ class ApiClient:
             raise _api_error(response)
         return response
 
+    def _secret(self, access: ApiKey | None) -> str | None:
+        return getattr(access, "secret", None) or self.service_key
+
     # chat
     def sandboxes(self) -> list[dict[str, Any]]:
-        key = os.environ.get("AULAC_API_KEY") or None
         try:
-            return self._call("GET", "/v1/sandboxes", key).json()
+            return self._call("GET", "/v1/sandboxes", None).json()
         except ClientError as exc:
             if exc.status != 401:
                 raise
@@ -421,33 +404,21 @@ class ApiClient:
             return [{"name": n, "domain": n, "description": "", "documents": None, "chunks": None} for n in BUNDLED]
 
     def access(self, key_text: str | None, sandbox: str) -> ApiKey | None:
-        """The key as the server sees it: valid or not, and whether it may read the audit log.
-
-        The API does not say a key's role; a key that may read the audit log is shown as
-        regulator/admin, and the server itself refuses uploads by a regulator (403).
-        """
+        """The key as the server sees it (``GET /v1/me``): its id, sandbox and role; None when invalid."""
         if not key_text or not key_text.strip():
             return None
         key = key_text.strip()
         try:
-            self._call("GET", "/v1/sandboxes", key)
+            me = self._call("GET", "/v1/me", key).json()
         except ClientError as exc:
             if exc.status in (401, 403):
                 return None
             raise
-        try:
-            self._call("GET", f"/v1/sandboxes/{sandbox}/audit", key, params={"limit": 1})
-            role = API_AUDIT_ROLE
-        except ClientError as exc:
-            if exc.status != 403:
-                raise
-            role = "user"
-        key_id = key.split("_")[1] if key.count("_") >= 2 else "api"
-        return _ApiKeyText(key_id=key_id, sandbox=sandbox, role=role, label="API", secret=key)
+        return _ApiKeyText(key_id=me["key_id"], sandbox=me["sandbox"], role=me["role"], label="API", secret=key)
 
     def ask(self, sandbox: str, question: str, history: Sequence[Turn], access: ApiKey | None) -> AnswerStreamLike:
         body = {"question": question, "history": [{"question": q, "answer": a} for q, a in history], "stream": True}
-        return ApiAnswerStream(self, sandbox, body, _secret(access))
+        return ApiAnswerStream(self, sandbox, body, self._secret(access))
 
     def document_titles(self, sandbox: str) -> dict[str, str]:
         return {}
@@ -459,23 +430,24 @@ class ApiClient:
 
     # knowledge base
     def documents(self, sandbox: str, access: ApiKey) -> list[dict[str, Any]]:
-        raise UnsupportedByApi("API chưa có điểm cuối liệt kê tài liệu")
+        return self._call("GET", f"/v1/sandboxes/{sandbox}/documents", self._secret(access)).json()
 
     def ingest_file(self, sandbox: str, path: Path, access: ApiKey) -> dict[str, Any]:
         with path.open("rb") as handle:
             files = [("files", (path.name, handle, "application/octet-stream"))]
-            return self._call("POST", f"/v1/sandboxes/{sandbox}/documents", _secret(access), files=files).json()
+            return self._call("POST", f"/v1/sandboxes/{sandbox}/documents", self._secret(access), files=files).json()
 
     def delete_document(self, sandbox: str, doc_id: str, access: ApiKey) -> bool:
-        raise UnsupportedByApi("API chưa có điểm cuối xoá tài liệu")
+        path = f"/v1/sandboxes/{sandbox}/documents/{doc_id}"
+        return bool(self._call("DELETE", path, self._secret(access)).json()["deleted"])
 
     # regulator console
     def audit_rows(self, sandbox: str, access: ApiKey, limit: int = 500) -> list[dict[str, Any]]:
-        data = self._call("GET", f"/v1/sandboxes/{sandbox}/audit", _secret(access), params={"limit": limit}).json()
+        data = self._call("GET", f"/v1/sandboxes/{sandbox}/audit", self._secret(access), params={"limit": limit}).json()
         return list(data.get("rows", []))
 
     def audit_verify(self, sandbox: str, access: ApiKey) -> dict[str, Any]:
-        return self._call("GET", f"/v1/sandboxes/{sandbox}/audit/verify", _secret(access)).json()
+        return self._call("GET", f"/v1/sandboxes/{sandbox}/audit/verify", self._secret(access)).json()
 
     def sandbox_settings(self, sandbox: str) -> dict[str, Any]:
         raise UnsupportedByApi("API chưa có điểm cuối đọc cấu hình sandbox")
@@ -494,18 +466,9 @@ class ApiClient:
 
 @dataclass(frozen=True)
 class _ApiKeyText(ApiKey):
-    """An API key as seen through the API, keeping the text to send with each request."""
+    """An API key as the server described it (``/v1/me``), keeping the text to send with each request."""
 
     secret: str = ""
-
-    def can(self, action: str, sandbox: str | None = None) -> bool:
-        if sandbox is not None and self.sandbox not in (ALL_SANDBOXES, sandbox):
-            return False
-        return action in ("ask", "list") or self.role == API_AUDIT_ROLE
-
-
-def _secret(access: ApiKey | None) -> str | None:
-    return getattr(access, "secret", None) or os.environ.get("AULAC_API_KEY") or None
 
 
 def _message(data: Any) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from aulac_rag.errors import AulacError
-from aulac_rag.server.keys import ApiKey
+from aulac_rag.keys import ApiKey
 from ui.client import API_AUDIT_ROLE, AulacClient, client_from_env
 
 ROLE_LABELS = {

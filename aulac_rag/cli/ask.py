@@ -35,8 +35,17 @@ def register(app: typer.Typer) -> None:
         k: int | None = typer.Option(None, "--k", min=1, max=50, help="Chunks to retrieve (default: sandbox's)."),
     ) -> None:
         """Answer QUESTION from SANDBOX's documents, with numbered citations."""
+        from aulac_rag.cli.remote import owner_client
         from aulac_rag.sandbox import Sandbox
 
+        remote = owner_client()
+        if remote is not None:  # the app or `aulac serve` holds the index; it answers (the whole answer at once)
+            try:
+                data = remote.post(f"/v1/sandboxes/{sandbox}/ask", {"question": question, "k": k})
+            finally:
+                remote.close()
+            print(json.dumps(data, ensure_ascii=False) if as_json else render_answer(Answer.from_dict(data)))
+            return
         box = Sandbox(sandbox)
         try:
             pipeline = build_pipeline(box)

@@ -68,31 +68,30 @@ def register(app: typer.Typer) -> None:
             return
         if not sandbox:
             raise ConfigError("missing SANDBOX: aulac eval SANDBOX [--json], or aulac eval --compare RUN_A RUN_B")
-        from aulac_rag.evaluation import EvaluationRunner, new_run_dir
-        from aulac_rag.report import write_eval_report
-        from aulac_rag.sandbox import Sandbox
+        from types import SimpleNamespace
 
-        box = Sandbox(sandbox)
-        try:
-            run = EvaluationRunner(box, k=k, limit=limit, judge=judge, redteam=redteam, log=_stderr).run()
-            folder = out if out is not None else new_run_dir(box.home, box.name)
-            paths = write_eval_report(run, folder)
-        finally:
-            box.close()
-        summary = {
-            **run.summary(),
-            "report": str(paths["md"]),
-            "html": str(paths["html"]),
-            "json": str(paths["json"]),
-            "run_dir": str(folder),
-            "k": run.k,
-            "items": len(run.items),
-            "modes": run.settings.get("modes", {}),
-            "skipped": run.skipped,
-        }
+        from aulac_rag.cli.remote import owner_client
+        from aulac_rag.service import SandboxService
+
+        options = {"k": k, "limit": limit, "judge": judge, "redteam": redteam}
+        remote = owner_client()
+        if remote is not None:  # the app or `aulac serve` holds the index: it runs the evaluation
+            body = {**options, "out": str(out.resolve()) if out is not None else None}
+            try:
+                data = remote.post(f"/v1/sandboxes/{sandbox}/eval", body)
+            finally:
+                remote.close()
+            summary, checks = data["summary"], [SimpleNamespace(**c) for c in data["checks"]]
+        else:
+            service = SandboxService()
+            try:
+                run, summary = service.evaluate(sandbox, out=out, log=_stderr, **options)
+            finally:
+                service.close()
+            checks = run.checks
         if as_json:
             emit_json(summary)
         else:
-            typer.echo(render_summary(summary, run.checks))
-        if strict and not run.passed:
+            typer.echo(render_summary(summary, checks))
+        if strict and not summary["passed"]:
             raise typer.Exit(2)

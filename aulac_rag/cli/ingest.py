@@ -16,24 +16,36 @@ def ingest_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Ingest documents; unchanged ones are skipped, changed ones replaced."""
-    from aulac_rag.sandbox import Sandbox
+    from aulac_rag.cli.remote import absolute_targets, owner_client
+    from aulac_rag.sandbox import Sandbox, check_name
 
     if not demo and not paths:
         raise ConfigError("give one or more PATHs, or --demo")
-    box = Sandbox(sandbox)
-    try:
-        summary = box.ingest_demo(prune=True) if demo else box.ingest(list(paths or []), prune=prune)
-    finally:
-        box.close()
+    check_name(sandbox)
+    remote = owner_client()
+    if remote is not None:  # the app or `aulac serve` holds the index: it ingests, and answers at once
+        try:
+            body = {"paths": absolute_targets(list(paths or [])), "prune": prune, "demo": demo}
+            summary = remote.post(f"/v1/sandboxes/{sandbox}/ingest", body)
+        finally:
+            remote.close()
+    else:
+        box = Sandbox(sandbox)
+        try:
+            result = box.ingest_demo(prune=True) if demo else box.ingest(list(paths or []), prune=prune)
+        finally:
+            box.close()
+        summary = result.to_dict()
     if as_json:
-        emit_json(summary.to_dict())
+        emit_json(summary)
         return
     typer.echo(
-        f"{sandbox}: {summary.documents} documents ({summary.chunks} chunks) indexed, {summary.skipped} unchanged, "
-        f"{summary.pruned} pruned, {len(summary.errors)} errors in {summary.seconds:.1f}s"
+        f"{sandbox}: {summary['documents']} documents ({summary['chunks']} chunks) indexed, "
+        f"{summary['skipped']} unchanged, {summary['pruned']} pruned, {len(summary['errors'])} errors "
+        f"in {summary['seconds']:.1f}s" + (f" (through {remote.owner.url})" if remote is not None else "")
     )
-    for error in summary.errors:
-        typer.echo(f"  ! {error.source}: {error.error}", err=True)
+    for error in summary["errors"]:
+        typer.echo(f"  ! {error['source']}: {error['error']}", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from aulac_rag.server.keys import ROLES, KeyStore
+from aulac_rag.keys import ROLES, KeyStore
 
 keys_app = typer.Typer(help="API keys for `aulac serve` (roles: admin, regulator, user).", no_args_is_help=True)
 

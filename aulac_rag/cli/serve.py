@@ -37,6 +37,7 @@ def register(app: typer.Typer) -> None:
         _one_native_thread_per_request()
         from aulac_rag.errors import ConfigError
         from aulac_rag.home import resolve_home
+        from aulac_rag.owner import find_owner
         from aulac_rag.server.auth import is_loopback
         from aulac_rag.server.settings import ServerSettings
 
@@ -46,7 +47,21 @@ def register(app: typer.Typer) -> None:
                 f"open mode (no API keys) serves this machine only; --host {host} would open every sandbox "
                 "to the network: use --host 127.0.0.1, or create keys with `aulac keys create` and drop --open"
             )
-        os.environ["AULAC_HOME"] = str(resolve_home())
+        home = resolve_home()
+        os.environ["AULAC_HOME"] = str(home)
+        current = find_owner(home, check_http=False)
+        if current is not None:
+            raise ConfigError(
+                f"another aulac process (pid {current.pid}, {current.url}) already serves {home}; "
+                "stop it first, or use it: the CLI and the chat app reach it on their own"
+            )
+        if workers > 1 and _embedded_sandboxes(home):
+            raise ConfigError(
+                f"--workers {workers} needs every sandbox on a Qdrant server (index.engine: qdrant); the embedded "
+                f"index of {', '.join(_embedded_sandboxes(home))} can be opened by one process only: use --workers 1"
+            )
+        # this server owns the home: the CLI and the chat app reach the indexes through it
+        os.environ["AULAC_OWNER_URL"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
         mode = (
             "OPEN MODE: no API key needed, loopback clients only (local demo; never expose this)"
             if settings.open_mode
@@ -61,6 +76,13 @@ def register(app: typer.Typer) -> None:
             workers=workers,
             log_level=log_level,
         )
+
+
+def _embedded_sandboxes(home: object) -> list[str]:
+    """Sandboxes of ``home`` whose index is the embedded engine (one process at a time)."""
+    from aulac_rag.sandbox import Sandbox, sandbox_names
+
+    return [name for name in sandbox_names(home) if Sandbox(name, home=home).config.index.engine == "edge"]
 
 
 def _one_native_thread_per_request() -> None:

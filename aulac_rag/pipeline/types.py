@@ -75,6 +75,23 @@ class Answer:
     retrieved: tuple[RetrievedRef, ...] = ()
     sandbox: str = ""
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """The Answer back from its ``to_dict()`` / API JSON shape."""
+        return cls(
+            answer=str(data.get("answer", "")),
+            citations=tuple(Citation(**c) for c in data.get("citations", [])),
+            guardrails=tuple(
+                GuardrailNote(g["rule"], g["action"], g.get("message")) for g in data.get("guardrails", [])
+            ),
+            mode=data.get("mode", "extractive"),
+            refused=bool(data.get("refused", False)),
+            timings_ms=dict(data.get("timings_ms") or {}),
+            backend=str(data.get("backend", "")),
+            model=str(data.get("model", "")),
+            standalone_question=str(data.get("standalone_question") or ""),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """CONTRACTS keys (answer, citations, guardrails, mode, refused) plus timings, backend, model."""
         out: dict[str, Any] = {

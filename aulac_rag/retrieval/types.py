@@ -31,3 +31,11 @@ class RetrievalResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "hits": [h.to_dict() for h in self.hits], "timings_ms": self.timings_ms}
+
+
+_HIT_KEYS = ("doc_id", "chunk_id", "score", "title", "text")
+
+
+def hits_json(result: RetrievalResult) -> list[dict[str, Any]]:
+    """The CONTRACTS hit shape ``{"doc_id", "chunk_id", "score", "title", "text"}`` plus ``metadata``."""
+    return [{key: getattr(h, key) for key in _HIT_KEYS} | {"metadata": h.metadata} for h in result.hits]

@@ -4,9 +4,9 @@ from aulac_rag.server import create_app
 app = create_app()  # uvicorn aulac_rag.server:app --factory, or `aulac serve`
 """
 
+from aulac_rag.keys import PERMISSIONS, ROLES, ApiKey, KeyStore
 from aulac_rag.server.app import create_app
-from aulac_rag.server.catalog import LocalCatalog, SandboxCatalog
-from aulac_rag.server.keys import PERMISSIONS, ROLES, ApiKey, KeyStore
+from aulac_rag.server.catalog import SandboxCatalog
 from aulac_rag.server.settings import ServerSettings
 
 __all__ = [
@@ -14,7 +14,6 @@ __all__ = [
     "ROLES",
     "ApiKey",
     "KeyStore",
-    "LocalCatalog",
     "SandboxCatalog",
     "ServerSettings",
     "create_app",

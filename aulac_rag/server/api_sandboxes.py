@@ -93,7 +93,8 @@ async def upload_documents(
             saved.append(target.name)
         summary: dict[str, Any] = {"documents": 0, "chunks": 0, "skipped": 0, "errors": [], "seconds": 0.0}
         if saved:
-            summary = await run_in_threadpool(cat.ingest, name, folder)
+            result = await run_in_threadpool(cat.ingest, name, [str(folder)])
+            summary = result.to_dict() if hasattr(result, "to_dict") else dict(result)
         prefix = str(folder) + "/"
         summary["errors"] = [
             {"source": str(item.get("source", "")).replace(prefix, ""), "error": str(item.get("error", ""))}

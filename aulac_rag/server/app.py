@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 
 from aulac_rag import __version__
-from aulac_rag.server import api_openai, api_sandboxes
+from aulac_rag.keys import KeyStore
+from aulac_rag.owner import claim_home, release_home
+from aulac_rag.server import api_local, api_openai, api_sandboxes
 from aulac_rag.server.auth import Authenticator
-from aulac_rag.server.catalog import LocalCatalog, SandboxCatalog
+from aulac_rag.server.catalog import SandboxCatalog
 from aulac_rag.server.errors import install_error_handlers
 from aulac_rag.server.gate import GateMiddleware
-from aulac_rag.server.keys import KeyStore
 from aulac_rag.server.limits import BodySizeLimitMiddleware
 from aulac_rag.server.ratelimit import TokenBucketLimiter
 from aulac_rag.server.settings import ServerSettings
@@ -33,9 +36,24 @@ def create_app(
 ) -> FastAPI:
     """The API app; defaults: settings from the environment, sandboxes and keys of AULAC_HOME."""
     settings = settings or ServerSettings.from_env()
-    app = FastAPI(title="aulac-rag API", version=__version__, description=DESCRIPTION)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owner = claim_home(app.state.catalog.home, settings.owner_url) if settings.owner_url else None
+        app.state.authenticator.owner = owner
+        try:
+            yield
+        finally:
+            if owner is not None:
+                release_home(app.state.catalog.home, owner)
+
+    app = FastAPI(title="aulac-rag API", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
-    app.state.catalog = catalog if catalog is not None else LocalCatalog()
+    if catalog is None:
+        from aulac_rag.service import SandboxService
+
+        catalog = SandboxService()
+    app.state.catalog = catalog
     app.state.keys = keys if keys is not None else KeyStore()
     app.state.authenticator = Authenticator(
         settings, app.state.keys, TokenBucketLimiter(settings.rate_per_minute, settings.burst)
@@ -52,5 +70,6 @@ def create_app(
         return {"status": "ok", "version": __version__, "open_mode": settings.open_mode}
 
     app.include_router(api_sandboxes.router)
+    app.include_router(api_local.router)
     app.include_router(api_openai.router)
     return app

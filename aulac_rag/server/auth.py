@@ -13,12 +13,14 @@ import math
 
 from fastapi import HTTPException, Request
 
+from aulac_rag.keys import ALL_SANDBOXES, AccessDenied, ApiKey, KeyStore, check_access
+from aulac_rag.owner import OWNER_KEY_ID, Owner
 from aulac_rag.pipeline import Caller
-from aulac_rag.server.keys import ALL_SANDBOXES, ApiKey, KeyStore
 from aulac_rag.server.ratelimit import TokenBucketLimiter
 from aulac_rag.server.settings import ServerSettings
 
 OPEN_KEY = ApiKey(key_id="open", sandbox=ALL_SANDBOXES, role="admin", label="AULAC_API_OPEN=1")
+OWNER_KEY = ApiKey(key_id=OWNER_KEY_ID, sandbox=ALL_SANDBOXES, role="admin", label="local owner token")
 
 
 def presented_key(request: Request) -> str | None:
@@ -56,6 +58,7 @@ class Authenticator:
         self.keys = keys
         self.limiter = limiter
         self.anon_limiter = anon_limiter or TokenBucketLimiter(settings.anon_rate_per_minute, settings.anon_burst)
+        self.owner: Owner | None = None  # set while this server owns its AULAC_HOME
 
     def __call__(self, request: Request) -> ApiKey:
         found = getattr(request.state, "api_key", None)
@@ -77,6 +80,8 @@ class Authenticator:
                 raise HTTPException(403, "open mode (AULAC_API_OPEN) answers clients on this machine only")
             self._limit(self.limiter, f"open:{client_host}")
             return OPEN_KEY
+        if self.owner is not None and self.owner.accepts(key_text):
+            return OWNER_KEY  # the CLI of the same OS user, through AULAC_HOME/run/owner.json
         found = self.keys.authenticate(key_text)
         if found is None:
             self._limit(self.anon_limiter, f"anon:{client_host}")
@@ -96,9 +101,9 @@ class Authenticator:
 
 
 def authorize(key: ApiKey, action: str, sandbox: str | None = None) -> Caller:
-    """403 unless ``key`` may do ``action`` on ``sandbox``; the audit's Caller otherwise."""
-    if not key.can(action, sandbox):
-        if sandbox is not None and key.sandbox not in (ALL_SANDBOXES, sandbox):
-            raise HTTPException(403, f"this API key is for sandbox {key.sandbox!r}, not {sandbox!r}")
-        raise HTTPException(403, f"role {key.role!r} may not {action}")
+    """403 unless ``key`` may do ``action`` on ``sandbox`` (:func:`aulac_rag.keys.check_access`); the audit's Caller."""
+    try:
+        check_access(key, action, sandbox)
+    except AccessDenied as exc:
+        raise HTTPException(exc.status, str(exc)) from None
     return Caller(key_id=key.key_id, role=key.role)

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from aulac_rag.keys import ApiKey
 from aulac_rag.server.catalog import SandboxCatalog
-from aulac_rag.server.keys import ApiKey
 
 
 async def current_key(request: Request) -> ApiKey:

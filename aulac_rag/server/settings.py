@@ -37,6 +37,7 @@ class ServerSettings:
     burst: int = 30
     anon_rate_per_minute: float = 30.0
     anon_burst: int = 10
+    owner_url: str | None = None  # claim AULAC_HOME as its owner, reachable here (aulac serve sets it)
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1024:
@@ -57,7 +58,7 @@ class ServerSettings:
     def from_env(cls) -> ServerSettings:
         """``AULAC_API_OPEN``, ``AULAC_API_MAX_BODY_BYTES``, ``AULAC_API_MAX_UPLOAD_MB``,
         ``AULAC_API_RATE_PER_MINUTE``, ``AULAC_API_RATE_BURST``, ``AULAC_API_ANON_RATE_PER_MINUTE``,
-        ``AULAC_API_ANON_BURST``."""
+        ``AULAC_API_ANON_BURST``, ``AULAC_OWNER_URL``."""
         return cls(
             open_mode=os.environ.get("AULAC_API_OPEN", "").strip().lower() in ("1", "true", "yes"),
             max_body_bytes=int(_env_number("AULAC_API_MAX_BODY_BYTES", cls.max_body_bytes)),
@@ -66,4 +67,5 @@ class ServerSettings:
             burst=int(_env_number("AULAC_API_RATE_BURST", cls.burst)),
             anon_rate_per_minute=_env_number("AULAC_API_ANON_RATE_PER_MINUTE", cls.anon_rate_per_minute),
             anon_burst=int(_env_number("AULAC_API_ANON_BURST", cls.anon_burst)),
+            owner_url=os.environ.get("AULAC_OWNER_URL") or None,
         )

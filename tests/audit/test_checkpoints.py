@@ -124,7 +124,7 @@ def test_keygen_refuses_to_overwrite_or_to_write_inside_the_home(
 
 
 def test_audit_and_key_files_are_private(aulac_home: Path) -> None:
-    from aulac_rag.server.keys import KeyStore
+    from aulac_rag.keys import KeyStore
 
     log = AuditLog()
     log.append(entry("hc", 0))

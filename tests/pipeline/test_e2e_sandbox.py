@@ -1,4 +1,4 @@
-"""End to end with the real Sandbox: ingest, ``aulac ask --json``, the API over LocalCatalog, the audit log."""
+"""End to end with the real Sandbox: ingest, ``aulac ask --json``, the API over SandboxService, the audit log."""
 
 from __future__ import annotations
 

@@ -26,6 +26,7 @@ class FakeCatalog:
 
     def __init__(self, audit_log: AuditLog, generator: Generator | None = None) -> None:
         self.audit_log = audit_log
+        self.home = audit_log.path.parent
         self.generator = generator
         self.ingested: list[dict[str, bytes]] = []
         self.fail_with: Exception | None = None
@@ -40,7 +41,8 @@ class FakeCatalog:
             raise SandboxNotFound(f"no sandbox named {name!r}")
         return AnswerPipeline(TinyRetriever(), self.generator, audit=self.audit_log, sandbox=name, config_hash="h" * 64)
 
-    def ingest(self, name: str, folder: Path) -> dict[str, Any]:
+    def ingest(self, name: str, paths: list[str] = (), *, prune: bool = False, demo: bool = False) -> dict[str, Any]:
+        folder = Path(paths[0])
         files = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
         self.ingested.append(files)
         errors = [{"source": str(folder / n), "error": "empty file"} for n, data in files.items() if not data]

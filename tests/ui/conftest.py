@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from aulac_rag.server.keys import KeyStore
+from aulac_rag.keys import KeyStore
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "ui" / "app.py"

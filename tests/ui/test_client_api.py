@@ -11,17 +11,17 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from aulac_rag.keys import KeyStore
 from aulac_rag.server.app import create_app
-from aulac_rag.server.catalog import LocalCatalog
-from aulac_rag.server.keys import KeyStore
 from aulac_rag.server.settings import ServerSettings
+from aulac_rag.service import SandboxService
 from tests.ui.conftest import APP, QUESTION
-from ui.client import API_AUDIT_ROLE, ApiClient, ClientError, UnsupportedByApi
+from ui.client import ApiClient, ClientError, UnsupportedByApi
 
 
 @pytest.fixture
 def api_app(demo_home: Path):  # noqa: ANN201
-    catalog = LocalCatalog(demo_home)
+    catalog = SandboxService(demo_home)
     yield create_app(ServerSettings(rate_per_minute=0), catalog=catalog, keys=KeyStore.for_home(demo_home))
     catalog.close()
 
@@ -36,7 +36,7 @@ def test_access_follows_the_server(api: ApiClient, keys: dict[str, str]) -> None
     assert api.access("", "healthcare") is None
     assert api.access("aulac_000000000000_notarealsecretnotarealsecret", "healthcare") is None
     regulator = api.access(keys["regulator"], "healthcare")
-    assert regulator is not None and regulator.role == API_AUDIT_ROLE and regulator.can("audit", "healthcare")
+    assert regulator is not None and regulator.role == "regulator" and regulator.can("audit", "healthcare")
     user = api.access(keys["user"], "healthcare")
     assert user is not None and user.role == "user" and not user.can("audit", "healthcare")
 
@@ -60,7 +60,7 @@ def test_audit_upload_and_unsupported(api: ApiClient, keys: dict[str, str], tmp_
     "".join(api.ask("healthcare", QUESTION, [], user))
     regulator = api.access(keys["regulator"], "healthcare")
     assert api.audit_verify("healthcare", regulator)["ok"] is True
-    assert len(api.audit_rows("healthcare", regulator)) == 1
+    assert [r["event"] for r in api.audit_rows("healthcare", regulator)] == ["answer", "started"]  # newest first
     note = tmp_path / "ghi-chu.md"
     note.write_text("# Ghi chú\n\nPhòng khám mở cửa từ 7 giờ sáng.\n", encoding="utf-8")
     with pytest.raises(ClientError, match="403"):
@@ -69,8 +69,12 @@ def test_audit_upload_and_unsupported(api: ApiClient, keys: dict[str, str], tmp_
     assert api.ingest_file("healthcare", note, admin)["chunks"] >= 1
     with pytest.raises(UnsupportedByApi):
         api.add_feedback("healthcare", "q", "a", "up", "", user)
-    with pytest.raises(UnsupportedByApi):
-        api.documents("healthcare", admin)
+    listed = {d["doc_id"] for d in api.documents("healthcare", admin)}
+    assert "ghi-chu.md" in listed and api.documents("healthcare", regulator)
+    with pytest.raises(ClientError, match="403"):
+        api.delete_document("healthcare", "ghi-chu.md", regulator)
+    assert api.delete_document("healthcare", "ghi-chu.md", admin) is True
+    assert "ghi-chu.md" not in {d["doc_id"] for d in api.documents("healthcare", admin)}
 
 
 @pytest.fixture
@@ -127,7 +131,7 @@ def test_console_and_knowledge_pages_through_the_api(
 
     at.sidebar.text_input(key="api_key").set_value(keys["admin"]).run()
     at.switch_page("views/knowledge.py").run()
-    assert any("liệt kê tài liệu" in i.value for i in at.info)
+    assert not any("liệt kê tài liệu" in i.value for i in at.info)  # the API lists documents now
     note = "# Giờ làm việc\n\nPhòng khám mở cửa từ 7 giờ sáng.\n".encode()
     at.file_uploader(key="kb_files").set_value(("gio-lam-viec.md", note, "text/markdown")).run()
     at.button(key="kb_ingest").click().run()

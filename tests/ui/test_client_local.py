@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aulac_rag.server.keys import KeyStore
+from aulac_rag.keys import KeyStore
 from ui.client import ClientError, LocalClient
 from ui.reports import metric_rows, redteam_rows
 
@@ -25,7 +25,7 @@ def test_roles_are_checked_like_the_api(demo_home: Path, keys: dict[str, str], t
             client.ingest_file("healthcare", note, regulator)
         with pytest.raises(ClientError, match="audit"):
             client.audit_rows("healthcare", user)
-        with pytest.raises(ClientError, match="audit"):
+        with pytest.raises(ClientError, match="sandbox 'finance', not 'healthcare'"):
             client.audit_verify("healthcare", other)
         with pytest.raises(ClientError, match="ingest"):
             client.delete_document("healthcare", "cap-cuu.md", user)

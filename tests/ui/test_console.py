@@ -133,7 +133,7 @@ def test_console_shows_the_chain_and_filters_the_log(app, keys) -> None:  # noqa
     ask(app, "Tôi muốn tự tử")
     open_console(app, keys["regulator"])
     assert len(app.tabs) == 4
-    assert any("Chuỗi băm toàn vẹn: 2 dòng" in s.value for s in app.success)
+    assert any("Chuỗi băm toàn vẹn: 3 dòng" in s.value for s in app.success)  # started + answer, escalation
     [log] = [d for d in app.dataframe if "Câu hỏi (đã che PII)" in d.value.columns]
     assert len(log.value) == 2
     app.multiselect(key="audit_actions").set_value(["escalate"]).run()

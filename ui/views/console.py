@@ -194,6 +194,8 @@ def audit_tab(ctx: Context) -> None:
     span = c3.date_input(
         "Khoảng ngày", value=(min(days), max(days)) if days else (), key="audit_days", format="DD/MM/YYYY"
     )
+    closed = {r.get("ref_seq") for r in rows if r.get("ref_seq")}
+    rows = [r for r in rows if not (r.get("event") == "started" and r.get("seq") in closed)]  # one line a request
     shown = []
     for row in rows:
         if actions and not (_actions(row) & set(actions)):

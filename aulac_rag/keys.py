@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from aulac_rag.errors import ConfigError
+from aulac_rag.errors import AulacError, ConfigError
 from aulac_rag.fileperm import make_private
 from aulac_rag.home import resolve_home
 
@@ -79,6 +79,26 @@ class ApiKey:
             "created_at": self.created_at,
             "revoked": self.revoked_at is not None,
         }
+
+
+class AccessDenied(AulacError):
+    """The caller's key may not do this (no key, wrong role or another sandbox's key): HTTP 401/403."""
+
+    def __init__(self, message: str, status: int = 403) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def check_access(key: ApiKey | None, action: str, sandbox: str | None = None) -> ApiKey:
+    """``key`` when its role and sandbox allow ``action`` on ``sandbox``; AccessDenied (in English and
+    Vietnamese) otherwise. The one rule the API, the chat app and the CLI apply."""
+    if key is None:
+        raise AccessDenied("cần khóa API hợp lệ (a valid API key is needed)", 401)
+    if key.can(action, sandbox):
+        return key
+    if sandbox is not None and key.sandbox not in (ALL_SANDBOXES, sandbox):
+        raise AccessDenied(f"this API key is for sandbox {key.sandbox!r}, not {sandbox!r}")
+    raise AccessDenied(f"role {key.role!r} may not {action}")
 
 
 def _digest(salt: str, secret: str) -> str:

@@ -1,0 +1,168 @@
+"""The application, once: the sandboxes of one AULAC_HOME, opened once and shared.
+
+The API's routes, the chat app's local mode and the CLI's owner-aware commands are
+thin adapters over :class:`SandboxService`. It keeps one :class:`~aulac_rag.sandbox.Sandbox`
+and one answer pipeline per sandbox, and one readers–writer lock per index: retrievals
+(questions, evaluation) run concurrently, an ingestion or a deletion waits for them and
+holds the index alone. Permissions are :func:`aulac_rag.keys.check_access`.
+
+    service = SandboxService()                       # AULAC_HOME
+    stream = service.ask("healthcare", "…", caller=Caller("ui", "ui"))
+    summary = service.ingest("healthcare", ["./docs"])
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aulac_rag.audit import AuditLog
+from aulac_rag.home import resolve_home
+from aulac_rag.pipeline import AnswerPipeline, AnswerStream, Caller, Retriever, build_pipeline
+from aulac_rag.retrieval.types import RetrievalResult
+from aulac_rag.rwlock import ReadWriteLock
+
+if TYPE_CHECKING:
+    from aulac_rag.generation import Turn
+    from aulac_rag.ingest.pipeline import IngestSummary
+    from aulac_rag.sandbox import Sandbox
+
+
+class SandboxService:
+    """Sandboxes of one AULAC_HOME behind one cache and one lock per index (see the module docstring)."""
+
+    def __init__(self, home: str | Path | None = None) -> None:
+        self.home = resolve_home(home)
+        self.audit_log = AuditLog.for_home(self.home)
+        self._sandboxes: dict[str, Sandbox] = {}
+        self._pipelines: dict[str, AnswerPipeline] = {}
+        self._index_locks: dict[str, ReadWriteLock] = {}
+        self._lock = threading.Lock()
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def sandbox(self, name: str) -> Sandbox:
+        """The sandbox, opened once (SandboxNotFound when there is none)."""
+        with self._lock:
+            if name not in self._sandboxes:
+                from aulac_rag.sandbox import Sandbox
+
+                self._sandboxes[name] = Sandbox(name, home=self.home)
+                self._index_locks[name] = ReadWriteLock()
+            return self._sandboxes[name]
+
+    def index_lock(self, name: str) -> ReadWriteLock:
+        self.sandbox(name)
+        return self._index_locks[name]
+
+    def list(self) -> list[dict[str, Any]]:
+        """``[{"name", "domain", "description", "documents", "chunks"}]``."""
+        from aulac_rag.sandbox import list_sandboxes
+
+        return [item.to_dict() if hasattr(item, "to_dict") else dict(item) for item in list_sandboxes(home=self.home)]
+
+    def pipeline(self, name: str) -> AnswerPipeline:
+        """The sandbox's answer pipeline; its retrievals take the index's read lock."""
+        sandbox = self.sandbox(name)
+        with self._lock:
+            if name not in self._pipelines:
+                retrieve = _locked(sandbox.retrieve, self._index_locks[name])
+                self._pipelines[name] = build_pipeline(sandbox, audit=self.audit_log, retrieve=retrieve)
+            return self._pipelines[name]
+
+    def close(self) -> None:
+        with self._lock:
+            for sandbox in self._sandboxes.values():
+                sandbox.close()
+            self._sandboxes.clear()
+            self._pipelines.clear()
+
+    # --- questions -------------------------------------------------------------------------
+
+    def ask(
+        self,
+        name: str,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        caller: Caller,
+        k: int | None = None,
+        filters: dict[str, Any] | None = None,
+    ) -> AnswerStream:
+        return self.pipeline(name).stream(question, history, k=k, filters=filters, caller=caller)
+
+    def retrieve(
+        self, name: str, query: str, k: int | None = None, filters: dict[str, Any] | None = None
+    ) -> RetrievalResult:
+        sandbox = self.sandbox(name)
+        with self.index_lock(name).read():
+            return sandbox.retrieve(query, k=k, filters=filters)
+
+    def retrieve_batch(self, name: str, queries: list[str], k: int | None = None) -> list[RetrievalResult]:
+        sandbox = self.sandbox(name)
+        with self.index_lock(name).read():
+            return sandbox.retrieve_batch(queries, k=k)
+
+    # --- the knowledge base ----------------------------------------------------------------
+
+    def ingest(self, name: str, paths: Sequence[str] = (), *, prune: bool = False, demo: bool = False) -> IngestSummary:
+        """Files, folders, URLs (or the bundled demo corpus); holds the index alone while it writes."""
+        sandbox = self.sandbox(name)
+        with self.index_lock(name).write():
+            if demo:
+                return sandbox.ingest_demo(prune=True, progress=False)
+            return sandbox.ingest(list(paths), prune=prune, progress=False)
+
+    def documents(self, name: str) -> list[dict[str, Any]]:
+        """``[{"doc_id", "title", "chunks", "updated_at", "flags"}]`` (flags: document-scan rules that fired)."""
+        sandbox = self.sandbox(name)
+        with self.index_lock(name).read():
+            records = sandbox.documents()
+            findings = sandbox.manifest.findings()
+        return [
+            {"doc_id": r.doc_id, "title": r.title, "chunks": r.chunks, "updated_at": r.updated_at,
+             "flags": sorted({f["rule"] for f in findings.get(r.doc_id, [])})}
+            for r in records
+        ]  # fmt: skip
+
+    def delete_document(self, name: str, doc_id: str) -> bool:
+        sandbox = self.sandbox(name)
+        with self.index_lock(name).write():
+            return sandbox.delete_document(doc_id)
+
+    # --- evaluation ------------------------------------------------------------------------
+
+    def evaluate(self, name: str, *, out: Path | None = None, log: Callable[[str], None] | None = None,
+                 **options: Any) -> tuple[Any, dict[str, Any]]:  # fmt: skip
+        """Run the evaluation set (``EvaluationRunner`` options: k, limit, judge, redteam) and write the
+        reports; returns the run and the ``aulac eval --json`` summary."""
+        from aulac_rag.evaluation import EvaluationRunner, new_run_dir
+        from aulac_rag.report import write_eval_report
+
+        sandbox = self.sandbox(name)
+        with self.index_lock(name).read():
+            run = EvaluationRunner(sandbox, log=log, **options).run()
+        folder = out if out is not None else new_run_dir(sandbox.home, sandbox.name)
+        paths = write_eval_report(run, folder)
+        summary = {
+            **run.summary(),
+            "report": str(paths["md"]),
+            "html": str(paths["html"]),
+            "json": str(paths["json"]),
+            "run_dir": str(folder),
+            "k": run.k,
+            "items": len(run.items),
+            "modes": run.settings.get("modes", {}),
+            "skipped": run.skipped,
+        }
+        return run, summary
+
+
+def _locked(retrieve: Retriever, lock: ReadWriteLock) -> Retriever:
+    def locked_retrieve(query: str, k: int | None = None, filters: dict[str, Any] | None = None) -> RetrievalResult:
+        with lock.read():
+            return retrieve(query, k=k, filters=filters)
+
+    return locked_retrieve
