@@ -115,6 +115,8 @@ class SandboxConfig(_Strict):
     description: str = Field(min_length=1)
     corpus_dir: str = "corpus"
     max_file_mb: float = Field(50.0, gt=0)
+    # URL hosts allowed although they resolve to private or loopback addresses (default: none)
+    url_allow_hosts: list[str] = Field(default_factory=list)
     retrieval: RetrievalConfig = RetrievalConfig()
     index: IndexConfig = IndexConfig()
     generation: GenerationConfig = GenerationConfig()

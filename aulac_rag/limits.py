@@ -48,3 +48,28 @@ def check_request(
         raise LimitError(f"Lịch sử hội thoại quá dài ({size} ký tự; tối đa {limits.max_history_chars}). Hãy bắt đầu hội thoại mới.")
     if k is not None and not 1 <= k <= limits.max_k:
         raise LimitError(f"k must be between 1 and {limits.max_k}, got {k}")
+
+
+class SourceLimits(BaseModel):
+    """The caps on what one source (file, archive member, download, record) may cost to read.
+
+    The connectors (``aulac_rag.connectors``) read them from here; beyond a cap the one source is
+    refused with a ConnectorError that says which cap and what to do, and the others go on.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_file_bytes: int = Field(50 * 1024 * 1024, ge=1)  # one file or download (sandbox.yaml max_file_mb: 50)
+    max_unzipped_bytes: int = Field(200 * 1024 * 1024, ge=1)  # all members of one .docx together, unpacked
+    max_zip_ratio: float = Field(100.0, gt=1)  # unpacked / packed size of one member over 1 MiB
+    max_zip_members: int = Field(10_000, ge=1)
+    max_redirects: int = Field(5, ge=0)
+    max_url_bytes: int = Field(50 * 1024 * 1024, ge=1)  # one response body, after gzip/deflate/zstd decoding
+    max_json_depth: int = Field(64, ge=1)  # nesting of one JSON Lines record
+    max_html_depth: int = Field(1024, ge=1)  # nesting of HTML elements in one page
+    # hosts a URL may reach even when they resolve to loopback or private addresses (an intranet's
+    # document server); empty: public addresses only (sandbox.yaml url_allow_hosts)
+    url_allow_hosts: tuple[str, ...] = ()
+
+
+DEFAULT_SOURCE_LIMITS = SourceLimits()

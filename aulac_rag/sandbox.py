@@ -131,9 +131,16 @@ class Sandbox:
     def ingest(self, targets: list[str], prune: bool = False, progress: bool | None = None) -> IngestSummary:
         """Ingest files, folders, URLs or SQL targets (see ``aulac_rag.connectors``)."""
         from aulac_rag.connectors import load_sources
+        from aulac_rag.limits import DEFAULT_SOURCE_LIMITS
 
         started = time.perf_counter()
-        documents, errors = load_sources(targets, max_file_bytes=int(self.config.max_file_mb * 1024 * 1024))
+        limits = DEFAULT_SOURCE_LIMITS.model_copy(
+            update={
+                "max_file_bytes": int(self.config.max_file_mb * 1024 * 1024),
+                "url_allow_hosts": tuple(self.config.url_allow_hosts),
+            }
+        )
+        documents, errors = load_sources(targets, limits=limits)
         summary = self.ingest_documents(documents, errors, prune=prune, progress=progress)
         summary.seconds = time.perf_counter() - started
         return summary

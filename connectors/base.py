@@ -3,7 +3,9 @@
 A connector is one file: subclass :class:`Connector`, give it a ``name`` and a
 ``targets`` description, and register a factory with
 ``connectors.register("name")(Factory)``. A factory is called as
-``factory(max_file_bytes=N)`` and returns a connector.
+``factory(max_file_bytes=N, limits=SourceLimits(...))`` and returns a connector; the caps
+(file size, zip bombs, redirects, download size, JSON depth) all live in
+:class:`aulac_rag.limits.SourceLimits`.
 """
 
 from __future__ import annotations
@@ -14,10 +16,21 @@ from typing import ClassVar, Protocol
 
 from aulac_rag.documents import Document, SourceError
 from aulac_rag.errors import ConnectorError
+from aulac_rag.limits import DEFAULT_SOURCE_LIMITS, SourceLimits
 from aulac_rag.registry import Registry
 
-DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_FILE_BYTES = DEFAULT_SOURCE_LIMITS.max_file_bytes
 """Default size limit of one file or download (sandbox.yaml ``max_file_mb: 50``)."""
+
+
+def source_limits(max_file_bytes: int | None = None, limits: SourceLimits | None = None) -> SourceLimits:
+    """``limits`` (default: DEFAULT_SOURCE_LIMITS) with ``max_file_bytes`` put in when given."""
+    limits = limits or DEFAULT_SOURCE_LIMITS
+    if max_file_bytes is None:
+        return limits
+    if max_file_bytes <= 0:
+        raise ValueError(f"max_file_bytes must be positive, got {max_file_bytes!r}")
+    return limits.model_copy(update={"max_file_bytes": max_file_bytes})
 
 
 class Connector(ABC):
@@ -38,9 +51,9 @@ class Connector(ABC):
 
 
 class ConnectorFactory(Protocol):
-    """Builds a connector; connector classes whose ``__init__`` takes this keyword qualify."""
+    """Builds a connector; connector classes whose ``__init__`` takes these keywords qualify."""
 
-    def __call__(self, *, max_file_bytes: int) -> Connector: ...
+    def __call__(self, *, max_file_bytes: int, limits: SourceLimits) -> Connector: ...
 
 
 connectors: Registry[ConnectorFactory] = Registry("connector")
@@ -51,10 +64,14 @@ def _register_builtins() -> None:
     from aulac_rag.connectors import files, sql, url  # noqa: F401
 
 
-def build_connectors(*, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[Connector]:
-    """One instance of every registered connector (aliases once), in name order."""
-    if max_file_bytes <= 0:
-        raise ValueError(f"max_file_bytes must be positive, got {max_file_bytes!r}")
+def build_connectors(
+    *, max_file_bytes: int | None = None, limits: SourceLimits | None = None
+) -> list[Connector]:
+    """One instance of every registered connector (aliases once), in name order.
+
+    ``max_file_bytes``, when given, replaces ``limits.max_file_bytes``.
+    """
+    caps = source_limits(max_file_bytes, limits)
     _register_builtins()
     built: list[Connector] = []
     seen: set[int] = set()
@@ -62,7 +79,7 @@ def build_connectors(*, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[Co
         factory = connectors.get(name)
         if id(factory) not in seen:
             seen.add(id(factory))
-            built.append(factory(max_file_bytes=max_file_bytes))
+            built.append(factory(max_file_bytes=caps.max_file_bytes, limits=caps))
     return built
 
 
@@ -77,14 +94,14 @@ def _unknown_target(target: str, available: list[Connector]) -> SourceError:
 
 
 def iter_sources(
-    targets: Iterable[str], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    targets: Iterable[str], *, max_file_bytes: int | None = None, limits: SourceLimits | None = None
 ) -> Iterator[Document | SourceError]:
     """Read every target in turn, yielding documents and failures as they come.
 
     A second document with a ``doc_id`` already seen is reported as a SourceError
     (it would otherwise silently replace the first in the index).
     """
-    available = build_connectors(max_file_bytes=max_file_bytes)
+    available = build_connectors(max_file_bytes=max_file_bytes, limits=limits)
     first_source: dict[str, str] = {}
     for target in targets:
         connector = pick_connector(target, available)
@@ -109,16 +126,18 @@ def iter_sources(
 
 
 def load_sources(
-    targets: list[str], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    targets: list[str], *, max_file_bytes: int | None = None, limits: SourceLimits | None = None
 ) -> tuple[list[Document], list[SourceError]]:
     """Read every target (file, folder, URL, ``sql+…`` query) into documents and errors.
 
     Each target goes to the first connector, in registry-name order, that accepts
-    it; a target none accepts is a SourceError listing the forms they take.
+    it; a target none accepts is a SourceError listing the forms they take. ``limits``
+    (default: ``aulac_rag.limits.DEFAULT_SOURCE_LIMITS``) caps what each source may cost;
+    ``max_file_bytes``, when given, replaces its file size cap.
     """
     documents: list[Document] = []
     errors: list[SourceError] = []
-    for item in iter_sources(targets, max_file_bytes=max_file_bytes):
+    for item in iter_sources(targets, max_file_bytes=max_file_bytes, limits=limits):
         if isinstance(item, Document):
             documents.append(item)
         else:

@@ -7,11 +7,12 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from aulac_rag.connectors.base import DEFAULT_MAX_FILE_BYTES, Connector, connectors
+from aulac_rag.connectors.base import Connector, connectors, source_limits
 from aulac_rag.connectors.readers import FILE_READERS, RECORD_READERS, SUPPORTED_EXTENSIONS, Record
 
 from aulac_rag.documents import Document, SourceError
 from aulac_rag.errors import ConnectorError
+from aulac_rag.limits import SourceLimits
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
@@ -20,16 +21,17 @@ class FilesConnector(Connector):
     """Reads a file, or every file under a folder (recursive, sorted, hidden ones skipped).
 
     ``doc_id`` is the path relative to the folder with ``/`` separators, or the file
-    name for a single file; records in ``.jsonl`` / ``.csv`` keep their own ids.
+    name for a single file; records in ``.jsonl`` / ``.csv`` keep their own ids. ``limits``
+    caps each file (size, zip bombs in .docx, nesting in .jsonl and HTML); ``max_file_bytes``,
+    when given, replaces its size cap.
     """
 
     name = "files"
     targets = "a file or folder path"
 
-    def __init__(self, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
-        if max_file_bytes <= 0:
-            raise ValueError(f"max_file_bytes must be positive, got {max_file_bytes!r}")
-        self.max_file_bytes = max_file_bytes
+    def __init__(self, *, max_file_bytes: int | None = None, limits: SourceLimits | None = None) -> None:
+        self.limits = source_limits(max_file_bytes, limits)
+        self.max_file_bytes = self.limits.max_file_bytes
 
     def accepts(self, target: str) -> bool:
         """Anything that is not a ``scheme://`` address is taken for a path."""
@@ -58,10 +60,10 @@ class FilesConnector(Connector):
             return
         extension = path.suffix.lower()
         if extension in RECORD_READERS:
-            yield from _records(data, extension, source)
+            yield from _records(data, extension, source, self.limits)
             return
         try:
-            extracted = FILE_READERS[extension](data)
+            extracted = FILE_READERS[extension](data, limits=self.limits)
         except ConnectorError as exc:
             yield SourceError(source, str(exc))
             return
@@ -96,11 +98,11 @@ class FilesConnector(Connector):
         return data
 
 
-def _records(data: bytes, extension: str, source: str) -> Iterator[Document | SourceError]:
+def _records(data: bytes, extension: str, source: str, limits: SourceLimits) -> Iterator[Document | SourceError]:
     first_seen: dict[str, str] = {}
     failed = False
     try:
-        for item in RECORD_READERS[extension](data):
+        for item in RECORD_READERS[extension](data, limits=limits):
             if not isinstance(item, Record):
                 failed = True
                 yield SourceError(source, f"{item.where}: {item.error}")

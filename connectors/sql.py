@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aulac_rag.connectors.base import Connector, connectors
+from aulac_rag.connectors.sqlguard import check_read_only
 
 from aulac_rag.documents import Document, SourceError
 from aulac_rag.errors import ConnectorError
+from aulac_rag.limits import SourceLimits
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, RowMapping
@@ -27,9 +29,6 @@ PREFIX = "sql+"
 SEPARATOR = "::"
 _EXAMPLE = "e.g. sql+sqlite:///docs.db::SELECT id, text, title FROM docs"
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_LEADING_COMMENTS = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
-_FIRST_WORD = re.compile(r"[A-Za-z]+")
-_READ_ONLY_STARTS = ("select", "with", "values", "table")
 
 
 def is_sql_target(target: str) -> bool:
@@ -67,8 +66,11 @@ class SqlConnector(Connector):
 
     ``id_column`` and ``text_column`` are required in the result, ``title_column``
     is optional, other columns become metadata. The query runs read-only: it must
-    be a SELECT (or WITH/VALUES), SQLite connections are set ``query_only``,
-    PostgreSQL transactions ``READ ONLY``, and nothing is ever committed.
+    be one SELECT (or WITH … SELECT) statement with no writing or locking clause, checked
+    per dialect (see :mod:`aulac_rag.connectors.sqlguard`); then SQLite connections are set
+    ``query_only``, PostgreSQL and Oracle transactions ``READ ONLY``, MySQL/MariaDB ones are
+    started ``READ ONLY`` (SQL Server has no such mode: the check alone guards it), and every
+    transaction is rolled back, never committed.
     """
 
     name = "sql"
@@ -131,8 +133,8 @@ class SqlConnector(Connector):
         from sqlalchemy import create_engine
         from sqlalchemy.exc import SQLAlchemyError
 
-        _check_read_only(self.query)
         url = _parse_url(_expand_env(self.url))
+        check_read_only(self.query, url.get_backend_name())
         _check_sqlite_file(url)
         try:
             engine = create_engine(url)
@@ -145,8 +147,11 @@ class SqlConnector(Connector):
             raise ConnectorError(f"cannot use database URL {self.source!r}: {exc}") from None
         try:
             with engine.connect() as connection:
-                _make_read_only(connection)
-                yield from self._documents(connection)
+                try:
+                    make_read_only(connection)
+                    yield from self._documents(connection)
+                finally:
+                    connection.rollback()
         except SQLAlchemyError as exc:
             detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise ConnectorError(f"query failed: {detail}; check the SQL and that the tables exist") from None
@@ -193,14 +198,6 @@ class SqlConnector(Connector):
         return Document(doc_id, str(text), "" if title is None else str(title), self.source, metadata)
 
 
-def _check_read_only(query: str) -> None:
-    """Refuse anything but a SELECT (the database settings in _make_read_only back this up)."""
-    keyword = _FIRST_WORD.match(_LEADING_COMMENTS.sub("", query).lstrip("( \t\r\n"))
-    if keyword is None or keyword.group(0).lower() not in _READ_ONLY_STARTS:
-        shown = keyword.group(0) if keyword else query.strip()[:20]
-        raise ConnectorError(f"only SELECT queries are allowed (connectors read, never write); got {shown!r}")
-
-
 def _expand_env(url: str) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -233,12 +230,20 @@ def _check_sqlite_file(url: URL) -> None:
         raise ConnectorError(f"no SQLite database file at {database}; check the path in the URL")
 
 
-def _make_read_only(connection: Connection) -> None:
-    dialect = connection.dialect.name
-    if dialect == "sqlite":
-        connection.exec_driver_sql("PRAGMA query_only = ON")
-    elif dialect == "postgresql":
-        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+_READ_ONLY_STATEMENTS = {
+    "sqlite": "PRAGMA query_only = ON",
+    "postgresql": "SET TRANSACTION READ ONLY",
+    "oracle": "SET TRANSACTION READ ONLY",
+    "mysql": "START TRANSACTION READ ONLY",
+    "mariadb": "START TRANSACTION READ ONLY",
+}
+
+
+def make_read_only(connection: Connection) -> None:
+    """Put the connection's transaction in read-only mode where the dialect has one (not mssql)."""
+    statement = _READ_ONLY_STATEMENTS.get(connection.dialect.name)
+    if statement is not None:
+        connection.exec_driver_sql(statement)
 
 
 def _mask_url(url: str) -> str:
@@ -275,8 +280,8 @@ class SqlTargetConnector(Connector):
         yield from connector.run()
 
 
-def _sql_targets(*, max_file_bytes: int) -> Connector:
-    """Registry factory; rows have no file size, so ``max_file_bytes`` does not apply."""
+def _sql_targets(*, max_file_bytes: int, limits: SourceLimits | None = None) -> Connector:
+    """Registry factory; rows have no file size, so ``max_file_bytes`` and ``limits`` do not apply."""
     return SqlTargetConnector()
 
 

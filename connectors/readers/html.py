@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from aulac_rag.connectors.readers.text import decode_text
 from aulac_rag.connectors.readers.types import Extracted
 
+from aulac_rag.errors import ConnectorError
+from aulac_rag.limits import DEFAULT_SOURCE_LIMITS, SourceLimits
+
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
 
@@ -27,11 +30,14 @@ _CELL = "\ue002"
 _SPACES = re.compile(r"\s+")
 
 
-def read_html(data: bytes, charset: str | None = None) -> Extracted:
+def read_html(
+    data: bytes, charset: str | None = None, *, limits: SourceLimits = DEFAULT_SOURCE_LIMITS
+) -> Extracted:
     """An HTML page: visible text (no script, style or nav), titled by <title> or the first <h1>.
 
     ``charset`` is the one an HTTP header declared; a BOM still wins, and without
-    either the page's own <meta charset> is used, then UTF-8.
+    either the page's own <meta charset> is used, then UTF-8. A page nested deeper than
+    ``limits.max_html_depth`` elements is refused (the text layout would take quadratic time).
     """
     from bs4 import BeautifulSoup
     from bs4.dammit import EncodingDetector
@@ -41,8 +47,26 @@ def read_html(data: bytes, charset: str | None = None) -> Extracted:
         # A page that says utf-16 in an ASCII-readable <meta> is really UTF-8 (HTML spec).
         charset = "utf-8" if declared and declared.lower().startswith("utf-16") else declared
     soup = BeautifulSoup(decode_text(data, charset), "html.parser")
+    if nesting_over(soup, limits.max_html_depth):
+        raise ConnectorError(
+            f"HTML nested deeper than {limits.max_html_depth} elements (unclosed or generated tags?); "
+            "fix the markup, or save the page as text and ingest that"
+        )
     title = _title(soup)
     return Extracted(visible_text(soup), title)
+
+
+def nesting_over(soup: BeautifulSoup, limit: int) -> bool:
+    """True when some element lies more than ``limit`` elements deep (walked without recursion)."""
+    from bs4 import Tag
+
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
+    while stack:
+        tag, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in tag.contents if isinstance(child, Tag))
+    return False
 
 
 def _title(soup: BeautifulSoup) -> str:

@@ -3,30 +3,53 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from aulac_rag.connectors.readers.text import decode_text
 from aulac_rag.connectors.readers.types import Record, RecordError, record_id
 
+from aulac_rag.limits import DEFAULT_SOURCE_LIMITS, SourceLimits
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
 _SHAPE = 'each line must be one JSON object like {"id": "a1", "text": "...", "title": "..."}'
 
 
-def read_jsonl(data: bytes) -> Iterator[Record | RecordError]:
+def read_jsonl(data: bytes, *, limits: SourceLimits = DEFAULT_SOURCE_LIMITS) -> Iterator[Record | RecordError]:
     """One Record per non-blank line; a bad line is a RecordError and the rest go on.
 
-    Keys besides id, text, title and metadata are kept in the metadata.
+    Keys besides id, text, title and metadata are kept in the metadata. A line nested deeper
+    than ``limits.max_json_depth`` is refused before it is parsed.
     """
     text = decode_text(data)
     # Split on "\n" only: str.splitlines() would also break at U+2028 inside JSON strings.
     for number, line in enumerate(text.split("\n"), 1):
         if line.strip():
-            yield _record(line, f"line {number}")
+            yield _record(line, f"line {number}", limits.max_json_depth)
 
 
-def _record(line: str, where: str) -> Record | RecordError:
+def json_depth_over(line: str, limit: int) -> bool:
+    """True when the brackets outside strings in ``line`` nest deeper than ``limit`` (no parsing)."""
+    depth = 0
+    for bracket in _BRACKET.finditer(_STRING.sub("", line)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _record(line: str, where: str, max_depth: int) -> Record | RecordError:
+    too_deep = RecordError(
+        where, f"nested deeper than {max_depth} levels; flatten the record (metadata values should be plain)"
+    )
+    if json_depth_over(line, max_depth):
+        return too_deep
     try:
         value = json.loads(line)
+    except RecursionError:  # not reached below the cap; kept as a backstop
+        return too_deep
     except json.JSONDecodeError as exc:
         return RecordError(where, f"not valid JSON ({exc.msg} at column {exc.colno}); {_SHAPE}")
     if not isinstance(value, dict):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from aulac_rag.connectors.readers.types import Extracted
 
 from aulac_rag.errors import ConnectorError
+from aulac_rag.limits import DEFAULT_SOURCE_LIMITS, SourceLimits
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -15,10 +16,11 @@ if TYPE_CHECKING:
 _CORRUPT = "cannot read PDF (corrupt or not a PDF: {detail}); re-export or re-download it"
 
 
-def read_pdf(data: bytes) -> Extracted:
+def read_pdf(data: bytes, *, limits: SourceLimits = DEFAULT_SOURCE_LIMITS) -> Extracted:
     """Page texts joined by blank lines; ConnectorError if encrypted, corrupt or scanned.
 
-    A PDF locked only against editing (empty user password) is read normally.
+    A PDF locked only against editing (empty user password) is read normally. ``limits``: the
+    file cap, checked before.
     """
     from pypdf import PdfReader
 

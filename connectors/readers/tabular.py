@@ -10,16 +10,17 @@ from aulac_rag.connectors.readers.text import decode_text
 from aulac_rag.connectors.readers.types import Record, RecordError, record_id
 
 from aulac_rag.errors import ConnectorError
+from aulac_rag.limits import DEFAULT_SOURCE_LIMITS, SourceLimits
 
 _DELIMITERS = (",", ";", "\t")
 _REQUIRED = ("id", "text")
 
 
-def read_csv(data: bytes) -> Iterator[Record | RecordError]:
+def read_csv(data: bytes, *, limits: SourceLimits = DEFAULT_SOURCE_LIMITS) -> Iterator[Record | RecordError]:
     """One Record per data row; other columns become metadata.
 
     Column names match case-insensitively; the delimiter is ``,``, ``;`` or tab,
-    whichever gives a header with ``id`` and ``text``.
+    whichever gives a header with ``id`` and ``text``. ``limits``: the file cap, checked before.
     """
     text = decode_text(data)
     _allow_long_fields(len(text))

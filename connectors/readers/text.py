@@ -8,6 +8,7 @@ import re
 from aulac_rag.connectors.readers.types import Extracted
 
 from aulac_rag.errors import ConnectorError
+from aulac_rag.limits import DEFAULT_SOURCE_LIMITS, SourceLimits
 
 _LEGACY_HINT = (
     "save it as UTF-8 (it may be in a legacy Vietnamese encoding such as Windows-1258, "
@@ -65,13 +66,13 @@ def _binary_message() -> str:
     return "binary data, not text (it contains NUL bytes); check that the file extension matches its content"
 
 
-def read_plain(data: bytes, charset: str | None = None) -> Extracted:
-    """A ``.txt`` file: its decoded text; the title is left to the caller."""
+def read_plain(data: bytes, charset: str | None = None, *, limits: SourceLimits = DEFAULT_SOURCE_LIMITS) -> Extracted:
+    """A ``.txt`` file: its decoded text; the title is left to the caller (``limits``: the file cap, checked before)."""
     return Extracted(decode_text(data, charset))
 
 
-def read_markdown(data: bytes, charset: str | None = None) -> Extracted:
-    """A ``.md`` file: its source text, titled by its first ``# `` heading."""
+def read_markdown(data: bytes, charset: str | None = None, *, limits: SourceLimits = DEFAULT_SOURCE_LIMITS) -> Extracted:
+    """A ``.md`` file: its source text, titled by its first ``# `` heading (``limits``: as read_plain)."""
     text = decode_text(data, charset)
     return Extracted(text, markdown_title(text))
 

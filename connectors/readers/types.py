@@ -35,11 +35,11 @@ class RecordError:
     error: str
 
 
-FileReader = Callable[[bytes], Extracted]
-"""``reader(data)``: the document in a file's bytes; ConnectorError if unreadable."""
+FileReader = Callable[..., Extracted]
+"""``reader(data, *, limits=SourceLimits())``: the document in a file's bytes; ConnectorError if unreadable."""
 
-RecordReader = Callable[[bytes], Iterator[Record | RecordError]]
-"""``reader(data)``: one item per record; ConnectorError if the whole file is unreadable."""
+RecordReader = Callable[..., Iterator[Record | RecordError]]
+"""``reader(data, *, limits=SourceLimits())``: one item per record; ConnectorError if the whole file is unreadable."""
 
 
 def record_id(value: object) -> str:

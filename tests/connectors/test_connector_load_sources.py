@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import aulac_rag.connectors as package
-from aulac_rag.connectors import connectors, load_sources
+import pytest
+from aulac_rag.connectors import UrlConnector, connectors, load_sources
 
 from aulac_rag.documents import Document, SourceError
 
@@ -24,7 +25,12 @@ def test_builtin_connectors_are_registered() -> None:
     assert {"files", "url", "sql"} <= set(connectors.names())
 
 
-def test_mixed_targets(tmp_path: Path, http_server: Any) -> None:
+def test_mixed_targets(tmp_path: Path, http_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def url_factory(**caps: Any) -> UrlConnector:  # the test server is on loopback, refused by default
+        return UrlConnector(**caps, allow_hosts=("127.0.0.1",))
+
+    for name in ("url", "http", "https"):
+        monkeypatch.setitem(connectors._factories, name, url_factory)
     folder = tmp_path / "corpus"
     folder.mkdir()
     (folder / "a.txt").write_text("Văn bản A", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""URLs fetched from a real HTTP server on 127.0.0.1."""
+"""URLs fetched from a real HTTP server on 127.0.0.1 (allowed explicitly: loopback is refused by default)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ HTML = "<html><head><title>Trang tin</title></head><body><nav>Menu</nav><p>Xin c
 
 
 def fetch(url: str, **options: object) -> Document | SourceError:
+    options.setdefault("allow_hosts", ("127.0.0.1",))
     items = list(UrlConnector(**options).run(url))  # type: ignore[arg-type]
     assert len(items) == 1
     return items[0]
@@ -96,7 +97,7 @@ def test_mock_transport_seam() -> None:
     transport = httpx.MockTransport(
         lambda request: httpx.Response(200, text="# Tiêu đề\nthân bài", headers={"Content-Type": "text/markdown"})
     )
-    document = fetch("https://example.vn/a.md", transport=transport)
+    document = fetch("https://example.vn/a.md", transport=transport, resolve=lambda host: ["93.184.215.14"])
     assert isinstance(document, Document) and document.title == "Tiêu đề"
 
 
@@ -104,3 +105,22 @@ def test_accepts_http_urls_only() -> None:
     connector = UrlConnector()
     assert connector.accepts("https://a.vn") and connector.accepts("HTTP://a.vn")
     assert not connector.accepts("ftp://a.vn") and not connector.accepts("docs/a.txt")
+
+
+def test_a_sandbox_allows_its_intranet_hosts_in_sandbox_yaml(http_server: Any, tmp_path: Any) -> None:
+    from aulac_rag.sandbox import Sandbox
+    from tests.helpers import make_user_sandbox
+
+    url = http_server.serve("/quy-che.txt", "Quy chế nội bộ về giờ làm việc.".encode(),
+                            headers={"Content-Type": "text/plain; charset=utf-8"})  # fmt: skip
+    make_user_sandbox(tmp_path, "closed")
+    make_user_sandbox(tmp_path, "intranet", url_allow_hosts=["127.0.0.1"])
+    for name, documents in (("closed", 0), ("intranet", 1)):
+        box = Sandbox(name, tmp_path)
+        try:
+            summary = box.ingest([url])
+        finally:
+            box.close()
+        assert summary.documents == documents, summary.errors
+        if not documents:
+            assert "public addresses" in summary.errors[0].error
