@@ -16,7 +16,7 @@ from aulac_rag.server.auth import Authenticator
 from aulac_rag.server.catalog import SandboxCatalog
 from aulac_rag.server.errors import install_error_handlers
 from aulac_rag.server.gate import GateMiddleware
-from aulac_rag.server.limits import BodySizeLimitMiddleware
+from aulac_rag.server.limits import BodySizeLimitMiddleware, ConcurrencyLimitMiddleware
 from aulac_rag.server.ratelimit import TokenBucketLimiter
 from aulac_rag.server.settings import ServerSettings
 
@@ -62,6 +62,9 @@ def create_app(
     # the last added runs first: the gate (request id, key) before the size limit reads the body
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes
+    )
+    app.add_middleware(
+        ConcurrencyLimitMiddleware, max_inflight=settings.max_inflight, max_waiting=settings.max_waiting
     )
     app.add_middleware(GateMiddleware, authenticator=app.state.authenticator)
 

@@ -78,3 +78,63 @@ async def _reject(send: Send, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class ConcurrencyLimitMiddleware:
+    """At most ``max_inflight`` API requests run at once and ``max_waiting`` wait for a slot (``wait_s`` at most).
+
+    Beyond that the request is answered at once with 429 and ``Retry-After`` instead of queueing
+    until it times out: under a burst the excess is told to come back, and nothing fails with 5xx.
+    Liveness and the docs are not counted.
+    """
+
+    def __init__(self, app: ASGIApp, max_inflight: int, max_waiting: int, wait_s: float = 10.0) -> None:
+        import asyncio
+
+        self.app = app
+        self.capacity = max_inflight + max_waiting
+        self.wait_s = wait_s
+        self._slots = asyncio.Semaphore(max_inflight)
+        self._admitted = 0  # running or waiting; counted before any await, so a burst is seen at once
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        import asyncio
+
+        if scope["type"] != "http" or not scope.get("path", "").startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        if self._admitted >= self.capacity:
+            await _busy(send)
+            return
+        self._admitted += 1
+        try:
+            try:
+                await asyncio.wait_for(self._slots.acquire(), self.wait_s)
+            except asyncio.TimeoutError:
+                await _busy(send)
+                return
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self._slots.release()
+        finally:
+            self._admitted -= 1
+
+
+async def _busy(send: Send, retry_after_s: int = 2) -> None:
+    body = json.dumps(
+        {"error": {"type": "rate_limited", "message": "Máy chủ đang bận; hãy thử lại sau ít giây. (server busy)"}},
+        ensure_ascii=False,
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(retry_after_s).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

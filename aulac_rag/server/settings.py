@@ -37,6 +37,8 @@ class ServerSettings:
     burst: int = 30
     anon_rate_per_minute: float = 30.0
     anon_burst: int = 10
+    max_inflight: int = 32  # API requests running at once (the thread pool has 40 threads)
+    max_waiting: int = 256  # requests waiting for a slot; beyond that 429 with Retry-After
     owner_url: str | None = None  # claim AULAC_HOME as its owner, reachable here (aulac serve sets it)
 
     def __post_init__(self) -> None:
@@ -44,6 +46,8 @@ class ServerSettings:
             raise ConfigError(f"max_body_bytes must be >= 1024, got {self.max_body_bytes!r}")
         if self.max_upload_bytes < self.max_body_bytes:
             raise ConfigError(f"max_upload_bytes must be >= max_body_bytes, got {self.max_upload_bytes!r}")
+        if self.max_inflight < 1 or self.max_waiting < 0:
+            raise ConfigError(f"need max_inflight >= 1 and max_waiting >= 0, got {self.max_inflight}/{self.max_waiting}")
         if self.anon_rate_per_minute < 0 or self.anon_burst < 1:
             raise ConfigError(
                 "unauthenticated rate limit needs anon_rate_per_minute >= 0 and anon_burst >= 1, "
@@ -58,7 +62,7 @@ class ServerSettings:
     def from_env(cls) -> ServerSettings:
         """``AULAC_API_OPEN``, ``AULAC_API_MAX_BODY_BYTES``, ``AULAC_API_MAX_UPLOAD_MB``,
         ``AULAC_API_RATE_PER_MINUTE``, ``AULAC_API_RATE_BURST``, ``AULAC_API_ANON_RATE_PER_MINUTE``,
-        ``AULAC_API_ANON_BURST``, ``AULAC_OWNER_URL``."""
+        ``AULAC_API_ANON_BURST``, ``AULAC_API_MAX_INFLIGHT``, ``AULAC_API_MAX_WAITING``, ``AULAC_OWNER_URL``."""
         return cls(
             open_mode=os.environ.get("AULAC_API_OPEN", "").strip().lower() in ("1", "true", "yes"),
             max_body_bytes=int(_env_number("AULAC_API_MAX_BODY_BYTES", cls.max_body_bytes)),
@@ -67,5 +71,7 @@ class ServerSettings:
             burst=int(_env_number("AULAC_API_RATE_BURST", cls.burst)),
             anon_rate_per_minute=_env_number("AULAC_API_ANON_RATE_PER_MINUTE", cls.anon_rate_per_minute),
             anon_burst=int(_env_number("AULAC_API_ANON_BURST", cls.anon_burst)),
+            max_inflight=int(_env_number("AULAC_API_MAX_INFLIGHT", cls.max_inflight)),
+            max_waiting=int(_env_number("AULAC_API_MAX_WAITING", cls.max_waiting)),
             owner_url=os.environ.get("AULAC_OWNER_URL") or None,
         )

@@ -114,3 +114,45 @@ def test_ingest_result_keeps_every_field(catalog: FakeCatalog, keys: Keys) -> No
     from aulac_rag.server.schemas import IngestOut
 
     assert {"pruned", "recovered", "flagged"} <= set(IngestOut.model_fields)
+
+
+def test_a_full_server_answers_429_with_retry_after_not_a_timeout() -> None:
+    import asyncio
+
+    from aulac_rag.server.limits import ConcurrencyLimitMiddleware
+
+    release = asyncio.Event()
+    started = 0
+
+    async def slow_app(scope: dict, receive: Any, send: Any) -> None:
+        nonlocal started
+        started += 1
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def scenario() -> list[tuple[int, dict]]:
+        limited = ConcurrencyLimitMiddleware(slow_app, max_inflight=2, max_waiting=1, wait_s=5)
+        results: list[tuple[int, dict]] = []
+
+        async def call() -> None:
+            sent: list[dict] = []
+
+            async def send(message: dict) -> None:
+                sent.append(message)
+
+            await limited({"type": "http", "path": "/v1/sandboxes/hc/ask"}, None, send)
+            start = sent[0]
+            results.append((start["status"], dict(start["headers"])))
+
+        tasks = [asyncio.create_task(call()) for _ in range(5)]
+        await asyncio.sleep(0.1)  # two run, one waits, two are told to come back
+        assert started == 2 and len(results) == 2
+        release.set()
+        await asyncio.gather(*tasks)
+        return results
+
+    results = asyncio.run(scenario())
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200, 200, 200, 429, 429]
+    assert all(int(h[b"retry-after"]) >= 1 for status, h in results if status == 429)
