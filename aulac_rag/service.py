@@ -18,11 +18,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aulac_rag.audit import AuditLog
+from aulac_rag.audit import AuditEntry, AuditLog
 from aulac_rag.home import resolve_home
+from aulac_rag.incidents import Incident, IncidentStore
 from aulac_rag.pipeline import AnswerPipeline, AnswerStream, Caller, Retriever, build_pipeline
 from aulac_rag.retrieval.types import RetrievalResult
 from aulac_rag.rwlock import ReadWriteLock
+from aulac_rag.trial import TrialStatus, trial_of
 
 if TYPE_CHECKING:
     from aulac_rag.generation import Turn
@@ -131,6 +133,27 @@ class SandboxService:
         sandbox = self.sandbox(name)
         with self.index_lock(name).write():
             return sandbox.delete_document(doc_id)
+
+    # --- the controlled trial ----------------------------------------------------------------
+
+    def trial(self, name: str) -> TrialStatus:
+        return trial_of(self.sandbox(name)).status()
+
+    def change_trial(self, name: str, action: str, *, caller: Caller, reason: str = "") -> TrialStatus:
+        """Suspend, resume, approve, start or end the trial; the change goes to the audit trail too."""
+        trial = trial_of(self.sandbox(name))
+        change = trial.change(action, by=f"{caller.key_id} ({caller.role})", reason=reason)
+        note = {"rule": "trial", "action": action, "message": f"→ {change.state}: {change.reason}".strip()}
+        self.audit_log.append(
+            AuditEntry(sandbox=name, key_id=caller.key_id, role=caller.role, question="", retrieved=[],
+                       guardrails=[note], answer="", refused=False, mode="", backend="", model="",
+                       config_hash="", latency_ms=0.0, event="trial")
+        )  # fmt: skip
+        return trial.status()
+
+    def incidents(self, name: str, status: str = "open") -> list[Incident]:
+        self.sandbox(name)  # SandboxNotFound for a wrong name
+        return IncidentStore.for_home(self.home).list(name, status)
 
     # --- evaluation ------------------------------------------------------------------------
 

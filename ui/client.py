@@ -79,6 +79,7 @@ class AulacClient(Protocol):
     def access(self, key_text: str | None, sandbox: str) -> ApiKey | None: ...
     def ask(self, sandbox: str, question: str, history: Sequence[Turn], access: ApiKey | None) -> AnswerStreamLike: ...
     def document_titles(self, sandbox: str) -> dict[str, str]: ...
+    def trial(self, sandbox: str) -> dict[str, Any]: ...
     def add_feedback(
         self, sandbox: str, question: str, answer: str, rating: str, comment: str, access: ApiKey | None
     ) -> int: ...
@@ -144,6 +145,9 @@ class LocalClient:
 
     def document_titles(self, sandbox: str) -> dict[str, str]:
         return {d["doc_id"]: d["title"] for d in self.service.documents(sandbox)}
+
+    def trial(self, sandbox: str) -> dict[str, Any]:
+        return self.service.trial(sandbox).model_dump(mode="json")
 
     def add_feedback(
         self, sandbox: str, question: str, answer: str, rating: str, comment: str, access: ApiKey | None
@@ -422,6 +426,9 @@ class ApiClient:
 
     def document_titles(self, sandbox: str) -> dict[str, str]:
         return {}
+
+    def trial(self, sandbox: str) -> dict[str, Any]:
+        return self._call("GET", f"/v1/sandboxes/{sandbox}/trial", None).json()
 
     def add_feedback(
         self, sandbox: str, question: str, answer: str, rating: str, comment: str, access: ApiKey | None

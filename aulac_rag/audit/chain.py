@@ -42,9 +42,10 @@ HASHED_FIELDS: tuple[str, ...] = (
 #: Fields added later, hashed only when they differ from their default, so rows written
 #: before they existed keep their hashes. ``event``: ``answer`` (one finished answer or
 #: refusal), ``started`` (written before generation), ``aborted`` (the client stopped reading)
-#: or ``error`` (the request failed); ``ref_seq``: the ``started`` row an end row closes.
+#: or ``error`` (the request failed), ``trial`` (a change of the controlled trial's state: who, why);
+#: ``ref_seq``: the ``started`` row an end row closes.
 OPTIONAL_FIELDS: dict[str, Any] = {"event": "answer", "ref_seq": 0}
-EVENTS: tuple[str, ...] = ("answer", "started", "aborted", "error")
+EVENTS: tuple[str, ...] = ("answer", "started", "aborted", "error", "trial")
 
 
 def canonical_json(value: Any) -> str:

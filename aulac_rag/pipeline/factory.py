@@ -56,9 +56,14 @@ def build_pipeline(
 
     ``retrieve`` replaces ``sandbox.retrieve`` (e.g. wrapped in a lock by the server).
     """
+    from aulac_rag.incidents import IncidentRecorder, IncidentStore
+    from aulac_rag.trial import trial_of
+
     generation = sandbox.config.generation
     prompt_path = sandbox.folder / generation.prompt_file
     log = AuditLog.for_home(sandbox.home) if audit is True else (audit or None)
+    trial = trial_of(sandbox)
+    incidents = IncidentRecorder(IncidentStore.for_home(sandbox.home), sandbox.name, trial.plan)
     return AnswerPipeline.from_config(
         generation,
         retrieve or sandbox.retrieve,
@@ -67,4 +72,6 @@ def build_pipeline(
         audit=log,
         sandbox=sandbox.name,
         config_hash=config_hash(sandbox.config),
+        trial=trial,
+        incidents=incidents,
     )

@@ -30,6 +30,7 @@ from aulac_rag.generation import (
 )
 from aulac_rag.generation.base import Prompt
 from aulac_rag.guardrails.types import Guard, PassThroughGuard
+from aulac_rag.incidents import IncidentRecorder
 from aulac_rag.limits import DEFAULT_LIMITS, check_request
 from aulac_rag.pipeline.components import (
     AuditStep,
@@ -44,6 +45,7 @@ from aulac_rag.pipeline.components import (
     SentenceGate,
 )
 from aulac_rag.pipeline.types import Answer, Caller, Citation, GuardrailNote, RetrievedRef
+from aulac_rag.trial import Trial
 
 #: The reply when an input rail blocks without a message of its own.
 DEFAULT_REFUSAL = "Xin lỗi, tôi không thể trả lời câu hỏi này trong phạm vi của sandbox."
@@ -175,8 +177,12 @@ class AnswerPipeline:
         audit: AuditLog | None = None,
         sandbox: str = "",
         config_hash: str = "",
+        trial: Trial | None = None,
+        incidents: IncidentRecorder | None = None,
     ) -> None:
         self.generator = generator or ExtractiveGenerator()
+        self.trial = trial  # answers only while the sandbox's controlled trial runs (None: no check)
+        self.incidents = incidents  # opens incidents from escalations, output refusals and failures
         self.guard = guard or PassThroughGuard()
         self.input_guard = InputGuardStep(self.guard)
         self.history_guard = HistoryGuardStep(self.guard)
@@ -201,6 +207,8 @@ class AnswerPipeline:
         sandbox: str = "",
         config_hash: str = "",
         k: int | None = None,
+        trial: Trial | None = None,
+        incidents: IncidentRecorder | None = None,
     ) -> AnswerPipeline:
         """A pipeline as ``sandbox.yaml``'s ``generation:`` section describes it."""
         generator = load_generator(config)
@@ -227,6 +235,8 @@ class AnswerPipeline:
             audit=audit,
             sandbox=sandbox,
             config_hash=config_hash,
+            trial=trial,
+            incidents=incidents,
         )
 
     def run(
@@ -270,6 +280,8 @@ class AnswerPipeline:
         """The stages before the first generated chunk; fills ``state`` (``state.answer`` when no LLM is needed)."""
         question, timings = state.question, state.timings
         check_request(question, history, k)
+        if self.trial is not None:
+            self.trial.check()  # suspended, ended or outside its period: TrialNotRunning (HTTP 423)
 
         t = time.perf_counter()
         verdict = self.input_guard.run(question)
@@ -336,7 +348,8 @@ class AnswerPipeline:
 
     def _finish_fixed(self, state: StreamState, text: str, *, refused: bool) -> Answer:
         """An answer that needed no generation (refusal, nothing relevant found)."""
-        return self._record(state, text, (), refused=refused)
+        escalated = any(n.action == "escalate" for n in state.notes)
+        return self._record(state, text, (), refused=refused, incident="escalation" if escalated else None)
 
     def _finish(self, state: StreamState, released: str, raw_text: str) -> Answer:
         assert state.prompt is not None
@@ -345,7 +358,8 @@ class AnswerPipeline:
         state.timings["output_check"] = _ms(t)
         notes = [n for n in checked.notes if not _has_rule(state.notes, n.rule)]
         state.notes += notes
-        return self._record(state, checked.text, checked.citations, refused=checked.refused)
+        incident = "output_refused" if checked.refused else None
+        return self._record(state, checked.text, checked.citations, refused=checked.refused, incident=incident)
 
     def _answer_of(self, state: StreamState, text: str, citations: tuple[Citation, ...], *, refused: bool) -> Answer:
         generator = state.generator
@@ -362,6 +376,7 @@ class AnswerPipeline:
             standalone_question=state.standalone,
             retrieved=state.retrieved,
             sandbox=self.sandbox,
+            disclosure=self.trial.plan.disclosure if self.trial is not None and self.trial.plan else "",
         )
 
     def _audit(
@@ -372,11 +387,21 @@ class AnswerPipeline:
         row = self.audit.run(answer, state.caller, latency_ms=latency, event=event, ref_seq=state.audit_ref)
         return int(row["seq"]) if row else 0
 
-    def _record(self, state: StreamState, text: str, citations: tuple[Citation, ...], *, refused: bool) -> Answer:
+    def _record(
+        self,
+        state: StreamState,
+        text: str,
+        citations: tuple[Citation, ...],
+        *,
+        refused: bool,
+        incident: str | None = None,
+    ) -> Answer:
         answer = self._answer_of(state, text, citations, refused=refused)
         t = time.perf_counter()
         latency = (time.perf_counter() - state.started) * 1000
-        self.audit.run(answer, state.caller, latency_ms=latency, event="answer", ref_seq=state.audit_ref)
+        row = self.audit.run(answer, state.caller, latency_ms=latency, event="answer", ref_seq=state.audit_ref)
+        if incident is not None:
+            self._incident(incident, state, row)
         state.timings["audit"] = _ms(t)
         state.timings["total"] = _ms(state.started)
         return answer
@@ -388,7 +413,26 @@ class AnswerPipeline:
             state.notes.append(GuardrailNote("request_error", "error", f"{kind}: {error}"[:500]))
         if len(state.question) > DEFAULT_LIMITS.max_question_chars:  # an oversized question is kept in part
             state.question = state.question[: DEFAULT_LIMITS.max_question_chars] + " …[cắt bớt]"
-        self._audit(state, released, (), refused=False, event=event)
+        seq = self._audit(state, released, (), refused=False, event=event)
+        kind = _FAILURE_INCIDENTS.get(type(error).__name__) if error is not None else None
+        if kind is not None:
+            self._incident(kind, state, {"seq": seq})
+
+    def _incident(self, kind: str, state: StreamState, row: dict[str, Any] | None) -> None:
+        if self.incidents is None:
+            return
+        rules = sorted({n.rule for n in state.notes if n.action in ("escalate", "block", "error")})
+        question = self.guard.mask_pii(state.question)[:200]
+        summary = f"{question}" + (f" — {', '.join(rules)}" if rules else "")
+        self.incidents.run(kind, summary, int(row["seq"]) if row else 0)
+
+
+#: Failures that open an incident (by exception class name, so no import cycle): LLM and index troubles.
+_FAILURE_INCIDENTS = {
+    "GenerationError": "llm_error",
+    "StoreError": "retrieval_error",
+    "EmbeddingError": "retrieval_error",
+}
 
 
 def _has_rule(notes: list[GuardrailNote], rule: str) -> bool:

@@ -74,6 +74,7 @@ class Answer:
     standalone_question: str = ""
     retrieved: tuple[RetrievedRef, ...] = ()
     sandbox: str = ""
+    disclosure: str = ""  # the trial's notice that an AI answers (Law on AI, Art. 11.1)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:
@@ -90,6 +91,7 @@ class Answer:
             backend=str(data.get("backend", "")),
             model=str(data.get("model", "")),
             standalone_question=str(data.get("standalone_question") or ""),
+            disclosure=str(data.get("disclosure") or ""),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,4 +108,6 @@ class Answer:
         }
         if self.standalone_question and self.standalone_question != self.question:
             out["standalone_question"] = self.standalone_question
+        if self.disclosure:
+            out["disclosure"] = self.disclosure
         return out

@@ -92,6 +92,32 @@ def delete_document(name: str, doc_id: str, key: KeyDep, cat: CatalogDep) -> dic
     return {"doc_id": doc_id, "deleted": cat.delete_document(name, doc_id)}
 
 
+class TrialChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field("", max_length=2000)
+
+
+@router.get("/sandboxes/{name}/trial", summary="The controlled trial: state, period, disclosure (any key)")
+def trial(name: str, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
+    authorize(key, "list", name)
+    return cat.trial(name).model_dump(mode="json")
+
+
+@router.post("/sandboxes/{name}/trial/{action}", summary="Suspend or resume the trial at once (regulator, admin)")
+def change_trial(name: str, action: str, body: TrialChange, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
+    caller = authorize(key, "audit", name)
+    if action not in ("suspend", "resume"):
+        raise HTTPException(404, f"no trial action {action!r}; use suspend or resume")
+    return cat.change_trial(name, action, caller=caller, reason=body.reason).model_dump(mode="json")
+
+
+@router.get("/sandboxes/{name}/incidents", summary="The incident register (regulator, admin)")
+def incidents(name: str, key: KeyDep, cat: CatalogDep, status: str = "open") -> list[dict[str, Any]]:
+    authorize(key, "audit", name)
+    return [i.model_dump() for i in cat.incidents(name, status)]
+
+
 @router.post("/sandboxes/{name}/ingest", summary="Ingest paths on the server's disk (local owner token only)")
 async def ingest_local(name: str, body: IngestRequest, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
     _owner_only(key)

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from aulac_rag import errors as e
+from aulac_rag.trial import TrialNotRunning
 
 log = logging.getLogger("aulac_rag.server")
 
@@ -24,6 +25,7 @@ log = logging.getLogger("aulac_rag.server")
 STATUS_BY_ERROR: tuple[tuple[type[e.AulacError], int, str], ...] = (
     (e.SandboxNotFound, 404, "sandbox_not_found"),
     (e.LimitError, 413, "request_too_large"),
+    (TrialNotRunning, 423, "trial_not_running"),
     (e.RequestError, 422, "invalid_request"),
     (e.ConfigError, 500, "config_error"),
     (e.TextError, 422, "text_error"),

@@ -71,6 +71,7 @@ class AnswerOut(BaseModel):
     backend: str
     model: str
     standalone_question: str | None = None
+    disclosure: str | None = None  # the trial's notice that an AI answers (Law on AI, Art. 11.1)
 
 
 class ChatMessage(BaseModel):

@@ -14,6 +14,16 @@ from ui.common import context
 ctx = context()
 st.title(":material/chat: Hỏi đáp")
 st.caption(f"Sandbox **{ctx.sandbox}** — câu trả lời chỉ dựa trên tài liệu của sandbox và luôn kèm trích dẫn [n].")
+try:
+    trial = ctx.client.trial(ctx.sandbox)
+except AulacError:
+    trial = {}
+if trial.get("disclosure"):  # people must be able to tell that an AI answers them (Law on AI, Art. 11.1)
+    st.info(trial["disclosure"], icon=":material/smart_toy:")
+elif trial.get("state") == "development":
+    st.caption("Trợ lý AI · " + str(trial.get("message", "")))
+if trial and not trial.get("answering", True):
+    st.warning(str(trial.get("message", "")), icon=":material/pause_circle:")
 
 conversations: dict[str, list[dict]] = st.session_state.setdefault("conversations", {})
 turns = conversations.setdefault(ctx.sandbox, [])

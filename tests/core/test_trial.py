@@ -1,0 +1,134 @@
+"""The controlled trial: a plan per sandbox, states, the stop button on every path, incidents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from aulac_rag.errors import ConfigError
+from aulac_rag.keys import KeyStore
+from aulac_rag.sandbox import bundled_dir, create_sandbox
+from aulac_rag.server import ServerSettings, create_app
+from aulac_rag.service import SandboxService
+from aulac_rag.trial import TrialNotRunning, load_plan
+from tests.helpers import run_cli
+
+QUESTION = "Thẻ bảo hiểm y tế được cấp cho ai?"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    folder = create_sandbox("hc", "healthcare", home=home)  # the healthcare policy and guard model, no plan
+    assert not (folder / "trial.yaml").exists()
+    (folder / "trial.yaml").write_text(
+        (bundled_dir() / "healthcare" / "trial.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "the.md").write_text("# Thẻ BHYT\n\nThẻ bảo hiểm y tế được cấp cho người tham gia bảo hiểm y tế.", "utf-8")
+    monkeypatch.setenv("AULAC_HOME", str(home))
+    service = SandboxService(home)
+    try:
+        service.ingest("hc", [str(docs)])
+    finally:
+        service.close()
+    return home
+
+
+@pytest.mark.parametrize("name", ["healthcare", "education", "finance"])
+def test_bundled_plans_are_valid_and_running_now(name: str) -> None:
+    from datetime import date
+
+    plan = load_plan(bundled_dir() / name)
+    assert plan is not None and plan.state == "running" and plan.start <= date.today() <= plan.end
+    assert "trí tuệ nhân tạo" in plan.disclosure and plan.risks and plan.exit_criteria
+
+
+def test_show_has_the_contract_keys(home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run_cli(["trial", "show", "hc", "--json"], capsys, monkeypatch)
+    shown = json.loads(out)
+    assert code == 0 and shown["state"] == "running" and shown["answering"] is True
+    assert {"sandbox", "state", "start", "end", "organization", "purpose", "participants_max", "risk_level"} <= set(shown)
+
+
+def test_suspend_stops_every_path_and_resume_restores_it(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, _ = run_cli(["trial", "suspend", "hc", "--reason", "Câu trả lời sai về thuốc"], capsys, monkeypatch)
+    assert code == 0
+    code, out, err = run_cli(["ask", "hc", QUESTION, "--json"], capsys, monkeypatch)
+    assert code == 1 and out == "" and "tạm dừng" in err and len(err.strip().splitlines()) == 1
+
+    service = SandboxService(home)
+    keys = KeyStore.for_home(home)
+    user = keys.create("hc", "user")[1]
+    regulator = keys.create("hc", "regulator")[1]
+    try:
+        with pytest.raises(TrialNotRunning):  # the chat app's path
+            service.pipeline("hc").run(QUESTION)
+        app = create_app(ServerSettings(rate_per_minute=0), catalog=service, keys=keys)
+        with TestClient(app, raise_server_exceptions=False) as http:
+            refused = http.post("/v1/sandboxes/hc/ask", json={"question": QUESTION}, headers={"Authorization": f"Bearer {user}"})
+            assert refused.status_code == 423 and "tạm dừng" in refused.json()["error"]["message"]
+            # a user cannot press the stop button; a regulator can, from the API
+            assert http.post("/v1/sandboxes/hc/trial/resume", json={}, headers={"Authorization": f"Bearer {user}"}).status_code == 403
+            resumed = http.post("/v1/sandboxes/hc/trial/resume", json={"reason": "đã sửa"}, headers={"Authorization": f"Bearer {regulator}"})
+            assert resumed.status_code == 200 and resumed.json()["state"] == "running"
+            answered = http.post("/v1/sandboxes/hc/ask", json={"question": QUESTION}, headers={"Authorization": f"Bearer {user}"})
+            assert answered.status_code == 200 and "trí tuệ nhân tạo" in answered.json()["disclosure"]
+            suspended = http.post("/v1/sandboxes/hc/trial/suspend", json={"reason": "sự cố"}, headers={"Authorization": f"Bearer {regulator}"})
+            assert suspended.json()["state"] == "suspended"
+            assert http.post("/v1/sandboxes/hc/ask", json={"question": QUESTION}, headers={"Authorization": f"Bearer {user}"}).status_code == 423
+    finally:
+        service.close()
+    rows = [r for r in service.audit_log.rows("hc") if r["event"] == "trial"]
+    assert [r["guardrails"][0]["action"] for r in rows] == ["suspend", "resume", "suspend"]
+    assert service.audit_log.verify("hc").ok
+
+
+def test_outside_the_period_and_without_a_plan(home: Path, tmp_path: Path) -> None:
+    folder = home / "sandboxes" / "hc"
+    plan = yaml.safe_load((folder / "trial.yaml").read_text(encoding="utf-8"))
+    plan["end"] = "2026-03-31"
+    (folder / "trial.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
+    service = SandboxService(home)
+    try:
+        assert service.trial("hc").answering is False
+        with pytest.raises(TrialNotRunning, match="hết hạn"):
+            service.pipeline("hc").run(QUESTION)
+    finally:
+        service.close()
+    (folder / "trial.yaml").unlink()
+    service = SandboxService(home)
+    try:
+        status = service.trial("hc")
+        assert status.state == "development" and status.answering and "phát triển" in status.message
+        assert service.pipeline("hc").run(QUESTION).citations
+    finally:
+        service.close()
+
+
+def test_an_invalid_plan_names_the_field(tmp_path: Path) -> None:
+    (tmp_path / "trial.yaml").write_text("organization: X\npurpose: Y\nrisk_level: extreme\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="risk_level"):
+        load_plan(tmp_path)
+
+
+def test_an_escalated_question_is_an_incident(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run_cli(["ask", "hc", "Tôi muốn tự tử, tôi không muốn sống nữa", "--json"], capsys, monkeypatch)
+    assert code == 0 and any(g["action"] == "escalate" for g in json.loads(out)["guardrails"]), out
+    code, out, _ = run_cli(["incidents", "hc", "--json"], capsys, monkeypatch)
+    [incident] = json.loads(out)
+    assert incident["kind"] == "escalation" and incident["severity"] == "high" and incident["status"] == "open"
+    assert {"id", "time", "kind", "severity", "status", "audit_ref", "summary"} <= set(incident)
+    seq = int(incident["audit_ref"].split("#")[1])
+    service = SandboxService(home)
+    row = next(r for r in service.audit_log.rows("hc") if r["seq"] == seq)
+    assert any(g["action"] == "escalate" for g in row["guardrails"])
