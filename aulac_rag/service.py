@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from aulac_rag.audit import AuditEntry, AuditLog
 from aulac_rag.home import resolve_home
-from aulac_rag.incidents import Incident, IncidentStore
+from aulac_rag.incidents import Incident, IncidentRecorder, IncidentStore
 from aulac_rag.pipeline import AnswerPipeline, AnswerStream, Caller, Retriever, build_pipeline
 from aulac_rag.retrieval.types import RetrievalResult
 from aulac_rag.rwlock import ReadWriteLock
@@ -109,13 +109,30 @@ class SandboxService:
 
     # --- the knowledge base ----------------------------------------------------------------
 
-    def ingest(self, name: str, paths: Sequence[str] = (), *, prune: bool = False, demo: bool = False) -> IngestSummary:
-        """Files, folders, URLs (or the bundled demo corpus); holds the index alone while it writes."""
+    def ingest(
+        self,
+        name: str,
+        paths: Sequence[str] = (),
+        *,
+        prune: bool = False,
+        demo: bool = False,
+        caller: Caller | None = None,
+    ) -> IngestSummary:
+        """Files, folders, URLs (or the bundled demo corpus); holds the index alone while it writes.
+        What changed is written to the audit trail (event ``document``)."""
         sandbox = self.sandbox(name)
         with self.index_lock(name).write():
             if demo:
-                return sandbox.ingest_demo(prune=True, progress=False)
-            return sandbox.ingest(list(paths), prune=prune, progress=False)
+                summary = sandbox.ingest_demo(prune=True, progress=False)
+            else:
+                summary = sandbox.ingest(list(paths), prune=prune, progress=False)
+        if summary.documents or summary.pruned or summary.errors:
+            message = (
+                f"ingest: {summary.documents} documents ({summary.chunks} chunks) indexed, {summary.skipped} "
+                f"unchanged, {summary.pruned} removed, {len(summary.errors)} errors"
+            )
+            self._audit_event(name, caller, "document", "ingest", message)
+        return summary
 
     def documents(self, name: str) -> list[dict[str, Any]]:
         """``[{"doc_id", "title", "chunks", "updated_at", "flags"}]`` (flags: document-scan rules that fired)."""
@@ -129,10 +146,42 @@ class SandboxService:
             for r in records
         ]  # fmt: skip
 
-    def delete_document(self, name: str, doc_id: str) -> bool:
+    def delete_document(self, name: str, doc_id: str, *, caller: Caller | None = None) -> bool:
         sandbox = self.sandbox(name)
         with self.index_lock(name).write():
-            return sandbox.delete_document(doc_id)
+            deleted = sandbox.delete_document(doc_id)
+        if deleted:
+            self._audit_event(name, caller, "document", "delete", f"deleted document {doc_id}")
+        return deleted
+
+    # --- feedback --------------------------------------------------------------------------
+
+    def add_feedback(
+        self, name: str, question: str, answer: str, rating: str, comment: str = "", *, caller: Caller
+    ) -> int:
+        """Store a 👍/👎 (PII masked by the store); a 👎 with a comment opens a ``feedback`` incident."""
+        from aulac_rag.feedback import FeedbackStore
+
+        self.sandbox(name)
+        store = FeedbackStore.for_home(self.home)
+        try:
+            feedback_id = store.add(name, question, answer, rating, comment, caller.key_id)
+        finally:
+            store.close()
+        if rating == "down" and comment.strip():
+            plan = trial_of(self.sandbox(name)).plan
+            masked = self.pipeline(name).guard.mask_pii(f"{comment.strip()} — câu hỏi: {question}")
+            IncidentRecorder(IncidentStore.for_home(self.home), name, plan).run("feedback", masked[:400], 0)
+        return feedback_id
+
+    def _audit_event(self, name: str, caller: Caller | None, event: str, action: str, message: str) -> None:
+        who = caller or Caller()
+        note = {"rule": event, "action": action, "message": message}
+        self.audit_log.append(
+            AuditEntry(sandbox=name, key_id=who.key_id, role=who.role, question="", retrieved=[],
+                       guardrails=[note], answer="", refused=False, mode="", backend="", model="",
+                       config_hash="", latency_ms=0.0, event=event)
+        )  # fmt: skip
 
     # --- the controlled trial ----------------------------------------------------------------
 
@@ -143,12 +192,7 @@ class SandboxService:
         """Suspend, resume, approve, start or end the trial; the change goes to the audit trail too."""
         trial = trial_of(self.sandbox(name))
         change = trial.change(action, by=f"{caller.key_id} ({caller.role})", reason=reason)
-        note = {"rule": "trial", "action": action, "message": f"→ {change.state}: {change.reason}".strip()}
-        self.audit_log.append(
-            AuditEntry(sandbox=name, key_id=caller.key_id, role=caller.role, question="", retrieved=[],
-                       guardrails=[note], answer="", refused=False, mode="", backend="", model="",
-                       config_hash="", latency_ms=0.0, event="trial")
-        )  # fmt: skip
+        self._audit_event(name, caller, "trial", action, f"→ {change.state}: {change.reason}".strip())
         return trial.status()
 
     def incidents(self, name: str, status: str = "open") -> list[Incident]:

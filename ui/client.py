@@ -152,14 +152,8 @@ class LocalClient:
     def add_feedback(
         self, sandbox: str, question: str, answer: str, rating: str, comment: str, access: ApiKey | None
     ) -> int:
-        from aulac_rag.feedback import FeedbackStore
-
-        masked = self.service.pipeline(sandbox).guard.mask_pii(question)
-        store = FeedbackStore.for_home(self.home)
-        try:
-            return store.add(sandbox, masked, answer, rating, comment, access.key_id if access else "ui")
-        finally:
-            store.close()
+        caller = Caller(access.key_id, access.role) if access else Caller("ui", "ui")
+        return self.service.add_feedback(sandbox, question, answer, rating, comment, caller=caller)
 
     # knowledge base
     def documents(self, sandbox: str, access: ApiKey) -> list[dict[str, Any]]:
@@ -168,11 +162,13 @@ class LocalClient:
 
     def ingest_file(self, sandbox: str, path: Path, access: ApiKey) -> dict[str, Any]:
         _require(access, "ingest", sandbox)
-        return self.service.ingest(sandbox, [str(path)]).to_dict()
+        assert access is not None
+        return self.service.ingest(sandbox, [str(path)], caller=Caller(access.key_id, access.role)).to_dict()
 
     def delete_document(self, sandbox: str, doc_id: str, access: ApiKey) -> bool:
         _require(access, "ingest", sandbox)
-        return self.service.delete_document(sandbox, doc_id)
+        assert access is not None
+        return self.service.delete_document(sandbox, doc_id, caller=Caller(access.key_id, access.role))
 
     # regulator console
     def audit_rows(self, sandbox: str, access: ApiKey, limit: int = 500) -> list[dict[str, Any]]:
@@ -433,7 +429,8 @@ class ApiClient:
     def add_feedback(
         self, sandbox: str, question: str, answer: str, rating: str, comment: str, access: ApiKey | None
     ) -> int:
-        raise UnsupportedByApi("API chưa có điểm cuối lưu phản hồi 👍/👎")
+        body = {"question": question, "answer": answer, "rating": rating, "comment": comment}
+        return int(self._call("POST", f"/v1/sandboxes/{sandbox}/feedback", self._secret(access), json=body).json()["id"])
 
     # knowledge base
     def documents(self, sandbox: str, access: ApiKey) -> list[dict[str, Any]]:

@@ -42,10 +42,11 @@ HASHED_FIELDS: tuple[str, ...] = (
 #: Fields added later, hashed only when they differ from their default, so rows written
 #: before they existed keep their hashes. ``event``: ``answer`` (one finished answer or
 #: refusal), ``started`` (written before generation), ``aborted`` (the client stopped reading)
-#: or ``error`` (the request failed), ``trial`` (a change of the controlled trial's state: who, why);
+#: or ``error`` (the request failed), ``trial`` (a change of the controlled trial's state: who, why),
+#: ``document`` (documents ingested or deleted, and by whom);
 #: ``ref_seq``: the ``started`` row an end row closes.
 OPTIONAL_FIELDS: dict[str, Any] = {"event": "answer", "ref_seq": 0}
-EVENTS: tuple[str, ...] = ("answer", "started", "aborted", "error", "trial")
+EVENTS: tuple[str, ...] = ("answer", "started", "aborted", "error", "trial", "document")
 
 
 def canonical_json(value: Any) -> str:

@@ -19,6 +19,9 @@ ARTICLE = re.compile(rf"^{_MD}(Điều|ĐIỀU)\s+(\d+[a-zđ]?)\s*[.:]?.*$")
 CLAUSE = re.compile(r"^\s*(\d{1,3})[.)]\s+\S")
 
 
+_HAS_NAME = re.compile(r"[.:]\s")  # "Chương I. TÊN" already carries its name
+
+
 def looks_legal(text: str) -> bool:
     """True when the text has at least two article headings (``Điều N.``)."""
     return sum(1 for line in text.splitlines() if ARTICLE.match(line)) >= 2
@@ -66,16 +69,20 @@ def parse_articles(text: str) -> tuple[list[str], list[Article]]:
     named: str | None = None  # which heading still waits for its name line
     for line in text.splitlines():
         if CHAPTER.match(line):
-            chapter, section, named = _clean_heading(line), "", "chapter"
+            chapter, section = _clean_heading(line), ""
+            named = None if _HAS_NAME.search(chapter) else "chapter"
         elif SECTION.match(line):
-            section, named = _clean_heading(line), "section"
+            section = _clean_heading(line)
+            named = None if _HAS_NAME.search(section) else "section"
         elif ARTICLE.match(line):
             articles.append(Article(heading=_clean_heading(line), chapter=chapter, section=section))
             named = None
         elif named and line.strip():
-            if named == "chapter" and not re.search(r"[.:]\s", chapter):
+            # Only a heading without its name takes the next line as the name; after
+            # "Chương I. QUY ĐỊNH CHUNG" the next line is text and must not be lost.
+            if named == "chapter":
                 chapter = f"{chapter}. {_clean_heading(line)}"
-            elif named == "section" and not re.search(r"[.:]\s", section):
+            else:
                 section = f"{section}. {_clean_heading(line)}"
             named = None
         elif articles:

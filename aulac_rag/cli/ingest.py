@@ -17,7 +17,9 @@ def ingest_command(
 ) -> None:
     """Ingest documents; unchanged ones are skipped, changed ones replaced."""
     from aulac_rag.cli.remote import absolute_targets, owner_client
-    from aulac_rag.sandbox import Sandbox, check_name
+    from aulac_rag.pipeline import Caller
+    from aulac_rag.sandbox import check_name
+    from aulac_rag.service import SandboxService
 
     if not demo and not paths:
         raise ConfigError("give one or more PATHs, or --demo")
@@ -30,12 +32,12 @@ def ingest_command(
         finally:
             remote.close()
     else:
-        box = Sandbox(sandbox)
+        service = SandboxService()
         try:
-            result = box.ingest_demo(prune=True) if demo else box.ingest(list(paths or []), prune=prune)
+            caller = Caller("local", "cli")
+            summary = service.ingest(sandbox, list(paths or []), prune=prune, demo=demo, caller=caller).to_dict()
         finally:
-            box.close()
-        summary = result.to_dict()
+            service.close()
     if as_json:
         emit_json(summary)
         return

@@ -19,7 +19,10 @@ def create(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a key; it is printed once and stored only as a hash."""
-    record, key = KeyStore().create(sandbox, role, label)
+    store = KeyStore()
+    if role == "user" and sandbox != "*":
+        _check_participants(store, sandbox)
+    record, key = store.create(sandbox, role, label)
     if as_json:
         print(json.dumps({**record.to_dict(), "key": key}, ensure_ascii=False))
         return
@@ -55,3 +58,20 @@ def revoke(key_id: str = typer.Argument(..., help="The key id shown by `aulac ke
 
 def register(app: typer.Typer) -> None:
     app.add_typer(keys_app, name="keys")
+
+
+def _check_participants(store: KeyStore, sandbox: str) -> None:
+    """A trial's participant cap holds for user keys (one key per participant)."""
+    from aulac_rag.errors import ConfigError
+    from aulac_rag.sandbox import Sandbox
+    from aulac_rag.trial import trial_of
+
+    plan = trial_of(Sandbox(sandbox)).plan
+    if plan is None:
+        return
+    users = [k for k in store.list(sandbox) if k.role == "user" and k.sandbox == sandbox]
+    if len(users) >= plan.participants_max:
+        raise ConfigError(
+            f"the trial of {sandbox!r} allows {plan.participants_max} participants and {len(users)} user keys exist; "
+            "revoke one (aulac keys revoke KEY_ID) or raise participants_max in trial.yaml with the regulator's approval"
+        )

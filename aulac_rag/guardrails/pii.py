@@ -8,7 +8,7 @@ code ([BHYT]), ``mst`` tax code ([MST]), ``bank_account`` digits after "số tà
 A number right after its label (MST, STK or a bank's name, CCCD/CMND, số thẻ BHYT, SĐT)
 is masked whether or not its checksum validates, with spaces, dots or a branch suffix
 ("0101234567-001"); without a label a tax code needs a valid checksum. Full-width
-digits are read as ASCII (offsets unchanged). Every look-behind uses a bounded window,
+digits, and other scripts' decimal digits, are read as ASCII (offsets unchanged). Every look-behind uses a bounded window,
 so detection stays linear in the text's length.
 
 Overlaps are resolved by priority, then length: a number introduced by its context
@@ -19,6 +19,7 @@ account number is not also a CCCD and a tax code is not also a phone number.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -111,13 +112,14 @@ def _mst_valid(text: str) -> bool:
 
 def _bank_accounts(text: str) -> Iterable[PiiSpan]:
     for m in _BANK_CONTEXT.finditer(text):
-        number = m.group(1)
-        # Trim trailing groups that are not part of the number (e.g. " 12/3").
         start, end = m.span(1)
         if _MONEY_AFTER.match(text, end):
             continue
-        if 6 <= len(_digits(number)) <= 19:
-            yield PiiSpan("bank_account", start, end, number, priority=4)
+        # The longest run of groups with an account's length ("STK 0011002345678 0909123456": the first).
+        cuts = _space_cuts(text, start, end) if len(_digits(m.group(1))) > 19 else [m.group(1)]
+        number = next((v for v in cuts if 6 <= len(_digits(v)) <= 19), None)
+        if number is not None:
+            yield PiiSpan("bank_account", start, start + len(number), number, priority=4)
 
 
 def _numbers(text: str) -> Iterable[PiiSpan]:
@@ -178,41 +180,70 @@ _DIGIT_COUNTS: dict[str, tuple[int, ...]] = {
 }
 
 
+_STANDALONE = (_PHONE, _LANDLINE, _DIGITS12, _DIGITS9, _TAXLIKE)
+
+
+def _space_cuts(text: str, start: int, end: int) -> list[str]:
+    """``text[start:end]``, then its prefixes ending before a space, first those followed by a number of its own.
+
+    "0011002345678 0909 123 456" holds an account and a phone number: the cut before "0909".
+    """
+    value = text[start:end]
+    prefixes = [value[: m.start()] for m in reversed(list(re.finditer(" ", value)))]
+    whole = [p for p in prefixes if any(r.match(text, start + len(p) + 1) for r in _STANDALONE)]
+    return [value, *whole, *(p for p in prefixes if p not in whole)]
+
+
 def _labelled(text: str) -> Iterable[PiiSpan]:
     """Numbers introduced by their label ("MST 0101234567-001", "Vietcombank 0011 0023 45678", "SĐT 090.123.4567")."""
     for m in _LABEL_RE.finditer(text):
-        kind = next(k for k, _ in _LABELS if m.group(k))
-        value = m.group("value")
-        start = m.start("value")
-        digits = _digits(value)
         if _MONEY_AFTER.match(text, m.end("value")):
             continue
-        letters = len(value) - len(value.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
-        if kind != "bhyt" and letters:
-            start += letters
-            value = value[letters:]
-        if kind == "cccd":
-            if len(digits) not in _DIGIT_COUNTS["cccd"]:
-                continue
-            kind = "cccd" if len(digits) == 12 else "cmnd"
-        elif kind == "bank_account":
-            if not 6 <= len(digits) <= 19:
-                continue
-            plus = start > 0 and text[start - 1] == "+"
-            explicit = bool(_EXPLICIT_ACCOUNT.fullmatch(m.group("bank_account").strip()))
-            if _PHONE.fullmatch(("+" if plus else "") + value) and (plus or not explicit):
-                continue  # "ngân hàng gọi tôi qua số 0909 888 777": a phone number, left to the phone finder
-        elif len(digits) not in _DIGIT_COUNTS[kind]:
-            continue
-        if kind == "phone" and start > 0 and text[start - 1] == "+":
-            start -= 1
-            value = "+" + value
-        yield PiiSpan(kind, start, start + len(value), value, priority=5)
+        # Too many digits for one number: the longest run of groups that is one ("STK 0011002345678 0909 123 456").
+        cuts = _space_cuts(text, *m.span("value")) if len(_digits(m.group("value"))) > 19 else [m.group("value")]
+        for value in cuts:
+            span = _labelled_value(text, m, value)
+            if span is not None:
+                yield span
+                break
+
+
+def _labelled_value(text: str, m: re.Match[str], value: str) -> PiiSpan | None:
+    kind = next(k for k, _ in _LABELS if m.group(k))
+    start = m.start("value")
+    digits = _digits(value)
+    letters = len(value) - len(value.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+    if kind != "bhyt" and letters:
+        start += letters
+        value = value[letters:]
+    if kind == "cccd":
+        if len(digits) not in _DIGIT_COUNTS["cccd"]:
+            return None
+        kind = "cccd" if len(digits) == 12 else "cmnd"
+    elif kind == "bank_account":
+        if not 6 <= len(digits) <= 19:
+            return None
+        plus = start > 0 and text[start - 1] == "+"
+        explicit = bool(_EXPLICIT_ACCOUNT.fullmatch(m.group("bank_account").strip()))
+        if _PHONE.fullmatch(("+" if plus else "") + value) and (plus or not explicit):
+            return None  # "ngân hàng gọi tôi qua số 0909 888 777": a phone number, left to the phone finder
+    elif len(digits) not in _DIGIT_COUNTS[kind]:
+        return None
+    if kind == "phone" and start > 0 and text[start - 1] == "+":
+        start -= 1
+        value = "+" + value
+    return PiiSpan(kind, start, start + len(value), value, priority=5)
 
 
 #: Full-width digits and letters (a common way to dodge filters) mapped one-for-one to ASCII, so offsets stay true.
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
 _FULLWIDTH.update({0xFF0E: ord("."), 0xFF0D: ord("-"), 0x3000: ord(" ")})
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
+#: What a mask already in the text reads as: a clause break, so neither the mask nor a label before it
+#: ("STK [STK] và 12345678") introduces what follows.
+_INERT = ";"
 
 
 def resolve_overlaps(spans: Iterable[PiiSpan]) -> list[PiiSpan]:
@@ -241,10 +272,17 @@ class PiiDetector:
         if unknown:
             raise ValueError(f"unknown PII types {sorted(unknown)}; known: {', '.join(PII_TYPES)}")
         self.masks = {**MASKS, **(masks or {})}
+        tokens = sorted({m for m in self.masks.values() if m}, key=len, reverse=True)
+        self._mask_tokens = re.compile("|".join(re.escape(m) for m in tokens)) if tokens else None
 
     def find(self, text: str) -> list[PiiSpan]:
         """Exact spans of the enabled types, non-overlapping, in text order."""
         plain = text.translate(_FULLWIDTH)  # same length: spans index the original text
+        if not plain.isascii():  # other scripts' digits (٠١٢, ०१२): some patterns use \d, some ASCII digits
+            plain = _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(0))), plain)
+        if self._mask_tokens is not None:
+            # A mask already in the text ("[STK] và 12345678") is not a label: masking stays idempotent.
+            plain = self._mask_tokens.sub(lambda m: _INERT * len(m.group(0)), plain)
         found = [s for finder in _FINDERS.values() for s in finder(plain)]
         return [
             PiiSpan(s.type, s.start, s.end, text[s.start : s.end], s.priority)

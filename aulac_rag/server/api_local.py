@@ -8,7 +8,7 @@ write the server's own disk, so they serve the CLI of the same OS user (see
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
@@ -88,8 +88,23 @@ def documents(name: str, key: KeyDep, cat: CatalogDep) -> list[dict[str, Any]]:
 
 @router.delete("/sandboxes/{name}/documents/{doc_id:path}", summary="Remove a document and its chunks (admin)")
 def delete_document(name: str, doc_id: str, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
-    authorize(key, "ingest", name)
-    return {"doc_id": doc_id, "deleted": cat.delete_document(name, doc_id)}
+    caller = authorize(key, "ingest", name)
+    return {"doc_id": doc_id, "deleted": cat.delete_document(name, doc_id, caller=caller)}
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=DEFAULT_LIMITS.max_question_chars)
+    answer: str = Field("", max_length=DEFAULT_LIMITS.max_history_chars)
+    rating: Literal["up", "down"]
+    comment: str = Field("", max_length=2000)
+
+
+@router.post("/sandboxes/{name}/feedback", summary="👍/👎 on an answer; 👎 with a comment opens an incident")
+def feedback(name: str, body: FeedbackIn, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
+    caller = authorize(key, "ask", name)
+    return {"id": cat.add_feedback(name, body.question, body.answer, body.rating, body.comment, caller=caller)}
 
 
 class TrialChange(BaseModel):
@@ -121,7 +136,10 @@ def incidents(name: str, key: KeyDep, cat: CatalogDep, status: str = "open") -> 
 @router.post("/sandboxes/{name}/ingest", summary="Ingest paths on the server's disk (local owner token only)")
 async def ingest_local(name: str, body: IngestRequest, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
     _owner_only(key)
-    summary = await run_in_threadpool(cat.ingest, name, body.paths, prune=body.prune, demo=body.demo)
+    caller = authorize(key, "ingest", name)
+    summary = await run_in_threadpool(
+        lambda: cat.ingest(name, body.paths, prune=body.prune, demo=body.demo, caller=caller)
+    )
     return summary.to_dict()
 
 

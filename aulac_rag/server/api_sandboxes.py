@@ -68,7 +68,7 @@ async def upload_documents(
     key: KeyDep,
     cat: CatalogDep,
 ) -> dict[str, Any]:
-    authorize(key, "ingest", name)
+    caller = authorize(key, "ingest", name)
     if len(files) > DEFAULT_LIMITS.max_upload_files:
         raise LimitError(
             f"Quá nhiều tệp trong một lần tải lên ({len(files)}; tối đa {DEFAULT_LIMITS.max_upload_files}). "
@@ -93,7 +93,7 @@ async def upload_documents(
             saved.append(target.name)
         summary: dict[str, Any] = {"documents": 0, "chunks": 0, "skipped": 0, "errors": [], "seconds": 0.0}
         if saved:
-            result = await run_in_threadpool(cat.ingest, name, [str(folder)])
+            result = await run_in_threadpool(lambda: cat.ingest(name, [str(folder)], caller=caller))
             summary = result.to_dict() if hasattr(result, "to_dict") else dict(result)
         prefix = str(folder) + "/"
         summary["errors"] = [

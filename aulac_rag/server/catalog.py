@@ -24,7 +24,9 @@ class SandboxCatalog(Protocol):
         """The sandbox's answer pipeline (SandboxNotFound when there is none)."""
         ...
 
-    def ingest(self, name: str, paths: Sequence[str] = (), *, prune: bool = False, demo: bool = False) -> Any:
+    def ingest(
+        self, name: str, paths: Sequence[str] = (), *, prune: bool = False, demo: bool = False, caller: Any = None
+    ) -> Any:
         """Ingest files, folders or URLs; an IngestSummary (or anything with ``to_dict()``)."""
         ...
 
@@ -36,7 +38,10 @@ class SandboxCatalog(Protocol):
 
     def documents(self, name: str) -> list[dict[str, Any]]: ...
 
-    def delete_document(self, name: str, doc_id: str) -> bool: ...
+    def delete_document(self, name: str, doc_id: str, *, caller: Any = None) -> bool: ...
+
+    def add_feedback(self, name: str, question: str, answer: str, rating: str, comment: str = "", *,
+                     caller: Any) -> int: ...  # fmt: skip
 
     def evaluate(self, name: str, **options: Any) -> tuple[Any, dict[str, Any]]: ...
 

@@ -20,11 +20,23 @@ _SYLLABLE = re.compile(r"[^\W\d_]+")
 
 
 def _split_tone(syllable: str) -> tuple[str, str | None]:
-    """The syllable without its tone mark (NFC) and the tone mark, if any."""
+    """The syllable without its tone mark (NFC) and the tone mark, if any.
+
+    The tone is ``None`` unless the syllable has exactly one tone mark and it sits on a
+    vowel: "ThủyLợi" (two syllables run together) or "España" (a tilde on n) are not
+    Vietnamese syllables and must not have their marks moved or dropped.
+    """
     decomposed = unicodedata.normalize("NFD", syllable)
-    tone = next((ch for ch in decomposed if ch in _TONES), None)
-    bare = "".join(ch for ch in decomposed if ch not in _TONES)
-    return unicodedata.normalize("NFC", bare), tone
+    marks = [i for i, ch in enumerate(decomposed) if ch in _TONES]
+    if len(marks) != 1:
+        return unicodedata.normalize("NFC", syllable), None
+    base = marks[0] - 1
+    while base >= 0 and unicodedata.combining(decomposed[base]):
+        base -= 1
+    if base < 0 or decomposed[base].lower() not in _VOWELS:
+        return unicodedata.normalize("NFC", syllable), None
+    bare = decomposed[: marks[0]] + decomposed[marks[0] + 1 :]
+    return unicodedata.normalize("NFC", bare), decomposed[marks[0]]
 
 
 def _tone_index(bare: str) -> int | None:
@@ -41,6 +53,8 @@ def _tone_index(bare: str) -> int | None:
     if not positions:
         return None
     first, last = positions[0], positions[-1]
+    if last - first + 1 != len(positions) or len(positions) > 3:
+        return None  # vowels not in one run ("café", "hoabình"): not one Vietnamese syllable
     cluster = list(range(first, last + 1))
     marked = [i for i in cluster if lower[i] in _MARKED_VOWELS]
     if marked:

@@ -46,7 +46,15 @@ def read_html(
         declared = EncodingDetector.find_declared_encoding(data, is_html=True)
         # A page that says utf-16 in an ASCII-readable <meta> is really UTF-8 (HTML spec).
         charset = "utf-8" if declared and declared.lower().startswith("utf-16") else declared
-    soup = BeautifulSoup(decode_text(data, charset), "html.parser")
+    text = decode_text(data, charset)
+    try:
+        # lxml (installed with python-docx) parses in linear time; the standard library's parser took
+        # quadratic time on repeated unclosed tags (a minute for 64 KB of "<a ")
+        soup = BeautifulSoup(text, "lxml")
+    except Exception as exc:  # bs4's ParserRejectedMarkup and the parser's own errors
+        raise ConnectorError(
+            f"cannot parse the HTML ({exc.__class__.__name__}); save the page as text and ingest that"
+        ) from None
     if nesting_over(soup, limits.max_html_depth):
         raise ConnectorError(
             f"HTML nested deeper than {limits.max_html_depth} elements (unclosed or generated tags?); "

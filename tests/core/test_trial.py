@@ -132,3 +132,36 @@ def test_an_escalated_question_is_an_incident(
     service = SandboxService(home)
     row = next(r for r in service.audit_log.rows("hc") if r["seq"] == seq)
     assert any(g["action"] == "escalate" for g in row["guardrails"])
+
+
+def test_uploads_deletions_and_negative_feedback_are_on_record(home: Path) -> None:
+    from aulac_rag.pipeline import Caller
+
+    service = SandboxService(home)
+    admin = Caller("k-admin", "admin")
+    try:
+        extra = home.parent / "extra.md"
+        extra.write_text("# Giờ khám\n\nPhòng khám mở cửa từ 7 giờ sáng.", encoding="utf-8")
+        service.ingest("hc", [str(extra)], caller=admin)
+        assert service.delete_document("hc", "extra.md", caller=admin)
+        service.add_feedback("hc", QUESTION, "…", "down", "Sai, gọi tôi 0912345678", caller=Caller("k-user", "user"))
+        service.add_feedback("hc", QUESTION, "…", "up", "", caller=Caller("k-user", "user"))
+    finally:
+        service.close()
+    documents = [r for r in service.audit_log.rows("hc") if r["event"] == "document"]
+    assert [(r["key_id"], r["guardrails"][0]["action"]) for r in documents][-2:] == [("k-admin", "ingest"), ("k-admin", "delete")]
+    [incident] = [i for i in service.incidents("hc", "all") if i.kind == "feedback"]
+    assert "0912345678" not in incident.summary and "Sai" in incident.summary  # masked
+    assert service.audit_log.verify("hc").ok
+
+
+def test_the_participant_cap_holds_for_user_keys(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = home / "sandboxes" / "hc"
+    plan = yaml.safe_load((folder / "trial.yaml").read_text(encoding="utf-8"))
+    plan["participants_max"] = 2
+    (folder / "trial.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
+    codes = [run_cli(["keys", "create", "--sandbox", "hc", "--role", "user"], capsys, monkeypatch)[0] for _ in range(3)]
+    assert codes == [0, 0, 1]
+    assert run_cli(["keys", "create", "--sandbox", "hc", "--role", "regulator"], capsys, monkeypatch)[0] == 0

@@ -41,7 +41,7 @@ class FakeCatalog:
             raise SandboxNotFound(f"no sandbox named {name!r}")
         return AnswerPipeline(TinyRetriever(), self.generator, audit=self.audit_log, sandbox=name, config_hash="h" * 64)
 
-    def ingest(self, name: str, paths: list[str] = (), *, prune: bool = False, demo: bool = False) -> dict[str, Any]:
+    def ingest(self, name: str, paths: list[str] = (), *, prune: bool = False, demo: bool = False, caller: Any = None) -> dict[str, Any]:
         folder = Path(paths[0])
         files = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
         self.ingested.append(files)
