@@ -16,7 +16,7 @@ from aulac_rag.server.app import create_app
 from aulac_rag.server.settings import ServerSettings
 from aulac_rag.service import SandboxService
 from tests.ui.conftest import APP, QUESTION
-from ui.client import ApiClient, ClientError, UnsupportedByApi
+from ui.client import ApiClient, ClientError
 
 
 @pytest.fixture
