@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aulac_rag.audit import AuditEntry, AuditLog
+from aulac_rag.errors import ConfigError
 from aulac_rag.home import resolve_home
 from aulac_rag.incidents import Incident, IncidentRecorder, IncidentStore
 from aulac_rag.pipeline import AnswerPipeline, AnswerStream, Caller, Retriever, build_pipeline
@@ -198,6 +199,18 @@ class SandboxService:
     def incidents(self, name: str, status: str = "open") -> list[Incident]:
         self.sandbox(name)  # SandboxNotFound for a wrong name
         return IncidentStore.for_home(self.home).list(name, status)
+
+    def update_incident(
+        self, name: str, incident_id: int, *, caller: Caller, status: str | None = None, note: str = ""
+    ) -> Incident:
+        """Acknowledge, resolve or annotate an incident of ``name``; the note says who."""
+        store = IncidentStore.for_home(self.home)
+        if not any(i.id == incident_id for i in store.list(name, "all")):
+            raise ConfigError(f"sandbox {name!r} has no incident {incident_id}")
+        signed = f"{caller.key_id} ({caller.role}): {note.strip()}" if note.strip() else ""
+        if status is not None:
+            signed = (signed + " " if signed else f"{caller.key_id} ({caller.role}): ") + f"→ {status}"
+        return store.update(incident_id, status=status, owner=None, note=signed or None)
 
     # --- evaluation ------------------------------------------------------------------------
 

@@ -80,6 +80,11 @@ class AulacClient(Protocol):
     def ask(self, sandbox: str, question: str, history: Sequence[Turn], access: ApiKey | None) -> AnswerStreamLike: ...
     def document_titles(self, sandbox: str) -> dict[str, str]: ...
     def trial(self, sandbox: str) -> dict[str, Any]: ...
+    def change_trial(self, sandbox: str, action: str, reason: str, access: ApiKey) -> dict[str, Any]: ...
+    def incidents(self, sandbox: str, status: str, access: ApiKey) -> list[dict[str, Any]]: ...
+    def update_incident(
+        self, sandbox: str, incident_id: int, status: str | None, note: str, access: ApiKey
+    ) -> dict[str, Any]: ...
     def add_feedback(
         self, sandbox: str, question: str, answer: str, rating: str, comment: str, access: ApiKey | None
     ) -> int: ...
@@ -148,6 +153,22 @@ class LocalClient:
 
     def trial(self, sandbox: str) -> dict[str, Any]:
         return self.service.trial(sandbox).model_dump(mode="json")
+
+    def change_trial(self, sandbox: str, action: str, reason: str, access: ApiKey) -> dict[str, Any]:
+        _require(access, "audit", sandbox)
+        caller = Caller(access.key_id, access.role)
+        return self.service.change_trial(sandbox, action, caller=caller, reason=reason).model_dump(mode="json")
+
+    def incidents(self, sandbox: str, status: str, access: ApiKey) -> list[dict[str, Any]]:
+        _require(access, "audit", sandbox)
+        return [i.model_dump() for i in self.service.incidents(sandbox, status)]
+
+    def update_incident(
+        self, sandbox: str, incident_id: int, status: str | None, note: str, access: ApiKey
+    ) -> dict[str, Any]:
+        _require(access, "audit", sandbox)
+        caller = Caller(access.key_id, access.role)
+        return self.service.update_incident(sandbox, incident_id, caller=caller, status=status, note=note).model_dump()
 
     def add_feedback(
         self, sandbox: str, question: str, answer: str, rating: str, comment: str, access: ApiKey | None
@@ -425,6 +446,20 @@ class ApiClient:
 
     def trial(self, sandbox: str) -> dict[str, Any]:
         return self._call("GET", f"/v1/sandboxes/{sandbox}/trial", None).json()
+
+    def change_trial(self, sandbox: str, action: str, reason: str, access: ApiKey) -> dict[str, Any]:
+        path = f"/v1/sandboxes/{sandbox}/trial/{action}"
+        return self._call("POST", path, self._secret(access), json={"reason": reason}).json()
+
+    def incidents(self, sandbox: str, status: str, access: ApiKey) -> list[dict[str, Any]]:
+        path = f"/v1/sandboxes/{sandbox}/incidents"
+        return self._call("GET", path, self._secret(access), params={"status": status}).json()
+
+    def update_incident(
+        self, sandbox: str, incident_id: int, status: str | None, note: str, access: ApiKey
+    ) -> dict[str, Any]:
+        path = f"/v1/sandboxes/{sandbox}/incidents/{incident_id}"
+        return self._call("PATCH", path, self._secret(access), json={"status": status, "note": note}).json()
 
     def add_feedback(
         self, sandbox: str, question: str, answer: str, rating: str, comment: str, access: ApiKey | None

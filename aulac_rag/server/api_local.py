@@ -133,6 +133,19 @@ def incidents(name: str, key: KeyDep, cat: CatalogDep, status: str = "open") -> 
     return [i.model_dump() for i in cat.incidents(name, status)]
 
 
+class IncidentChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["open", "acknowledged", "resolved"] | None = None
+    note: str = Field("", max_length=2000)
+
+
+@router.patch("/sandboxes/{name}/incidents/{incident_id}", summary="Acknowledge, resolve or annotate (regulator, admin)")
+def update_incident(name: str, incident_id: int, body: IncidentChange, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
+    caller = authorize(key, "audit", name)
+    return cat.update_incident(name, incident_id, caller=caller, status=body.status, note=body.note).model_dump()
+
+
 @router.post("/sandboxes/{name}/ingest", summary="Ingest paths on the server's disk (local owner token only)")
 async def ingest_local(name: str, body: IngestRequest, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
     _owner_only(key)

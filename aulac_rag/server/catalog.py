@@ -50,3 +50,6 @@ class SandboxCatalog(Protocol):
     def change_trial(self, name: str, action: str, *, caller: Any, reason: str = "") -> Any: ...
 
     def incidents(self, name: str, status: str = "open") -> list[Any]: ...
+
+    def update_incident(self, name: str, incident_id: int, *, caller: Any, status: str | None = None,
+                        note: str = "") -> Any: ...  # fmt: skip

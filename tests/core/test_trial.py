@@ -165,3 +165,23 @@ def test_the_participant_cap_holds_for_user_keys(
     codes = [run_cli(["keys", "create", "--sandbox", "hc", "--role", "user"], capsys, monkeypatch)[0] for _ in range(3)]
     assert codes == [0, 0, 1]
     assert run_cli(["keys", "create", "--sandbox", "hc", "--role", "regulator"], capsys, monkeypatch)[0] == 0
+
+
+def test_incidents_over_the_api(home: Path) -> None:
+    service = SandboxService(home)
+    keys = KeyStore.for_home(home)
+    user, regulator = keys.create("hc", "user")[1], keys.create("hc", "regulator")[1]
+    try:
+        app = create_app(ServerSettings(rate_per_minute=0), catalog=service, keys=keys)
+        with TestClient(app, raise_server_exceptions=False) as http:
+            auth = {"Authorization": f"Bearer {user}"}
+            http.post("/v1/sandboxes/hc/ask", json={"question": "Tôi muốn tự tử, không muốn sống nữa"}, headers=auth)
+            assert http.get("/v1/sandboxes/hc/incidents", headers=auth).status_code == 403
+            reg = {"Authorization": f"Bearer {regulator}"}
+            [incident] = http.get("/v1/sandboxes/hc/incidents", headers=reg).json()
+            done = http.patch(f"/v1/sandboxes/hc/incidents/{incident['id']}", json={"status": "resolved", "note": "đã gọi lại"}, headers=reg)
+            assert done.status_code == 200 and done.json()["status"] == "resolved" and "đã gọi lại" in done.json()["notes"]
+            assert http.get("/v1/sandboxes/hc/incidents", headers=reg).json() == []
+            assert len(http.get("/v1/sandboxes/hc/incidents?status=all", headers=reg).json()) == 1
+    finally:
+        service.close()

@@ -132,7 +132,7 @@ def test_console_shows_the_chain_and_filters_the_log(app, keys) -> None:  # noqa
     ask(app, QUESTION)
     ask(app, "Tôi muốn tự tử")
     open_console(app, keys["regulator"])
-    assert len(app.tabs) == 4
+    assert len(app.tabs) == 5
     assert any("Chuỗi băm toàn vẹn: 3 dòng" in s.value for s in app.success)  # started + answer, escalation
     [log] = [d for d in app.dataframe if "Câu hỏi (đã che PII)" in d.value.columns]
     assert len(log.value) == 2
@@ -205,3 +205,30 @@ def test_run_a_short_evaluation_from_the_console(app, keys, demo_home: Path) -> 
         d.value for d in app.dataframe if "Ngưỡng" in d.value.columns and "hit_at_k" in set(d.value["Chỉ số"])
     )
     assert metrics["Giá trị"].notna().any()
+
+
+def test_trial_tab_reviews_incidents_and_suspends_the_trial(app, keys) -> None:  # noqa: ANN001
+    ask(app, "Tôi muốn tự tử, tôi không muốn sống nữa")
+    open_console(app, keys["regulator"])
+    frames = [d for d in app.dataframe if "Tóm tắt (đã che PII)" in d.value.columns]
+    assert frames and len(frames[0].value) == 1 and "chuyển khẩn cấp" in frames[0].value["Loại"].iloc[0]
+    [acknowledge] = [b for b in app.button if b.label == "Tiếp nhận"]
+    acknowledge.click().run()
+    assert not app.exception, app.exception
+    assert not [d for d in app.dataframe if "Tóm tắt (đã che PII)" in d.value.columns]  # none open now
+
+    app.text_input(key="trial_reason").set_value("Kiểm tra nút dừng")  # sent with the form
+    [stop] = [b for b in app.button if b.label == "Tạm dừng thử nghiệm ngay"]
+    stop.click().run()
+    assert not app.exception, app.exception
+    assert any("tạm dừng" in w.value for w in app.warning)
+    ask(app, QUESTION)  # the chat refuses while the trial is suspended
+    assert any("tạm dừng" in e.value for e in app.error) or any("tạm dừng" in w.value for w in app.warning)
+
+
+def test_an_audit_row_opens_in_full(app, keys) -> None:  # noqa: ANN001
+    ask(app, QUESTION)
+    open_console(app, keys["regulator"])
+    assert any("Câu trả lời đã gửi" in m.value for m in app.markdown)
+    rules = [d for d in app.dataframe if "Đoạn" in d.value.columns]
+    assert rules and len(rules[0].value) >= 1  # the passages the answer used, with scores

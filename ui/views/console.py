@@ -155,6 +155,8 @@ EVENTS = {
     "started": "Bắt đầu sinh câu trả lời",
     "aborted": "Người dùng ngắt giữa chừng",
     "error": "Lỗi",
+    "trial": "Thay đổi trạng thái thử nghiệm",
+    "document": "Thay đổi tài liệu",
 }
 
 
@@ -220,6 +222,132 @@ def audit_tab(ctx: Context) -> None:
         )
     st.caption(f"{len(shown)} / {len(rows)} dòng (mới nhất trước).")
     st.dataframe(shown, hide_index=True, width="stretch")
+    by_seq = {r.get("seq"): r for r in rows}
+    picked = st.selectbox("Mở một dòng", [s["Seq"] for s in shown], format_func=lambda s: f"seq {s}", key="audit_open")
+    if picked in by_seq:
+        _row_detail(by_seq[picked])
+
+
+def _row_detail(row: dict) -> None:
+    """Everything one audit row says: question, answer as delivered, passages, rules, model and config."""
+    with st.container(border=True):
+        st.markdown(f"**Câu hỏi (đã che PII):** {row.get('question') or '—'}")
+        st.markdown(f"**Câu trả lời đã gửi:** {row.get('answer') or '—'}")
+        st.markdown(
+            f"**Sự kiện:** {EVENTS.get(str(row.get('event', 'answer')), row.get('event'))} · **Mô hình:** "
+            f"{row.get('backend')}:{row.get('model')} · **Mã băm cấu hình:** `{str(row.get('config_hash', ''))[:16]}`"
+        )
+        rules = row.get("guardrails") or []
+        if rules:
+            st.markdown("**Quy tắc đã kích hoạt:**")
+            st.dataframe(
+                [{"Quy tắc": g.get("rule"), "Hành động": g.get("action"), "Thông điệp": g.get("message")} for g in rules],
+                hide_index=True, width="stretch",
+            )  # fmt: skip
+        passages = row.get("retrieved") or []
+        if passages:
+            st.markdown("**Đoạn tài liệu đã dùng:**")
+            st.dataframe(
+                [{"Tài liệu": p.get("doc_id"), "Đoạn": p.get("chunk_id"), "Điểm": p.get("score")} for p in passages],
+                hide_index=True, width="stretch",
+            )  # fmt: skip
+
+
+STATES = {
+    "development": "phát triển (chưa có kế hoạch thử nghiệm)",
+    "draft": "bản nháp",
+    "approved": "đã phê duyệt",
+    "running": "đang chạy",
+    "suspended": "tạm dừng",
+    "ended": "đã kết thúc",
+}
+INCIDENT_STATUS = {"open": "mới", "acknowledged": "đã tiếp nhận", "resolved": "đã xử lý"}
+INCIDENT_KINDS = {
+    "escalation": "chuyển khẩn cấp",
+    "output_refused": "câu trả lời bị chặn",
+    "llm_error": "lỗi mô hình ngôn ngữ",
+    "retrieval_error": "lỗi truy xuất",
+    "feedback": "phản hồi 👎",
+    "manual": "ghi nhận thủ công",
+}
+
+
+def trial_tab(ctx: Context) -> None:
+    """The trial's state and its stop button (Art. 21), and the incident review queue (Art. 12)."""
+    st.subheader("Thử nghiệm có kiểm soát")
+    try:
+        trial = ctx.client.trial(ctx.sandbox)
+    except AulacError as exc:
+        st.error(f"Không đọc được trạng thái thử nghiệm: {exc}")
+        return
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Trạng thái", STATES.get(trial["state"], trial["state"]))
+    c2.metric("Mức rủi ro", trial.get("risk_level") or "—")
+    c3.metric("Người tham gia tối đa", trial.get("participants_max") or "—")
+    (st.success if trial.get("answering") else st.warning)(trial.get("message", ""))
+    if trial.get("organization"):
+        st.markdown(
+            f"**Đơn vị:** {trial['organization']} · **Thời gian:** {trial.get('start')} → {trial.get('end')}  \n"
+            f"**Mục đích:** {trial.get('purpose')}"
+        )
+    if trial["state"] in ("running", "approved"):
+        with st.form("trial_suspend"):
+            reason = st.text_input("Lý do tạm dừng (bắt buộc)", key="trial_reason")
+            if st.form_submit_button("Tạm dừng thử nghiệm ngay", icon=":material/pause_circle:", type="primary"):
+                _trial_change(ctx, "suspend", reason)
+    elif trial["state"] == "suspended" and st.button("Cho phép chạy lại", icon=":material/play_circle:", key="trial_resume"):
+        _trial_change(ctx, "resume", "")
+    if trial.get("history"):
+        st.caption("Lịch sử thay đổi trạng thái")
+        st.dataframe(
+            [{"Thời gian": h["time"], "Trạng thái": STATES.get(h["state"], h["state"]), "Người thực hiện": h["by"],
+              "Lý do": h["reason"]} for h in trial["history"]],
+            hide_index=True, width="stretch",
+        )  # fmt: skip
+
+    st.subheader("Sự cố cần xem xét")
+    status = st.segmented_control(
+        "Trạng thái sự cố", ["open", "acknowledged", "resolved", "all"], default="open",
+        format_func=lambda s: INCIDENT_STATUS.get(s, "tất cả"), key="incident_status",
+    )  # fmt: skip
+    try:
+        found = ctx.client.incidents(ctx.sandbox, status or "open", ctx.access)
+    except AulacError as exc:
+        st.error(f"Không đọc được sổ sự cố: {exc}")
+        return
+    if not found:
+        st.caption("Không có sự cố nào ở trạng thái này.")
+        return
+    st.dataframe(
+        [{"Mã": i["id"], "Thời gian (UTC)": i["time"][:19].replace("T", " "), "Loại": INCIDENT_KINDS.get(i["kind"], i["kind"]),
+          "Mức độ": i["severity"], "Trạng thái": INCIDENT_STATUS.get(i["status"], i["status"]),
+          "Hạn xử lý": i["deadline"][:16].replace("T", " "), "Dòng nhật ký": i["audit_ref"], "Tóm tắt (đã che PII)": i["summary"]}
+         for i in found],
+        hide_index=True, width="stretch",
+    )  # fmt: skip
+    chosen = st.selectbox("Xem và xử lý sự cố", [i["id"] for i in found], format_func=lambda n: f"#{n}", key="incident_pick")
+    incident = next(i for i in found if i["id"] == chosen)
+    if incident.get("notes"):
+        st.text(incident["notes"])
+    note = st.text_input("Ghi chú", key="incident_note")
+    b1, b2 = st.columns(2)
+    for column, new_status, label in ((b1, "acknowledged", "Tiếp nhận"), (b2, "resolved", "Đánh dấu đã xử lý")):
+        if column.button(label, key=f"incident_{new_status}", disabled=incident["status"] == new_status):
+            try:
+                ctx.client.update_incident(ctx.sandbox, chosen, new_status, note, ctx.access)
+            except AulacError as exc:
+                st.error(f"Không cập nhật được sự cố: {exc}")
+                return
+            st.rerun()
+
+
+def _trial_change(ctx: Context, action: str, reason: str) -> None:
+    try:
+        ctx.client.change_trial(ctx.sandbox, action, reason, ctx.access)
+    except AulacError as exc:
+        st.error(f"Không thay đổi được trạng thái: {exc}")
+        return
+    st.rerun()
 
 
 def settings_tab(ctx: Context) -> None:
@@ -275,6 +403,7 @@ if require(ctx, ("audit",), "Bảng điều khiển giám sát"):
             ":material/shield: Red-team",
             ":material/receipt_long: Nhật ký kiểm toán",
             ":material/policy: Chính sách & cấu hình",
+            ":material/gavel: Thử nghiệm & sự cố",
         ]
     )
     with tabs[0]:
@@ -285,3 +414,5 @@ if require(ctx, ("audit",), "Bảng điều khiển giám sát"):
         audit_tab(ctx)
     with tabs[3]:
         settings_tab(ctx)
+    with tabs[4]:
+        trial_tab(ctx)
