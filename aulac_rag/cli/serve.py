@@ -60,6 +60,7 @@ def register(app: typer.Typer) -> None:
                 f"--workers {workers} needs every sandbox on a Qdrant server (index.engine: qdrant); the embedded "
                 f"index of {', '.join(_embedded_sandboxes(home))} can be opened by one process only: use --workers 1"
             )
+        os.environ["AULAC_API_WORKERS"] = str(workers)  # > 1: rate limits shared through SQLite
         # this server owns the home: the CLI and the chat app reach the indexes through it
         os.environ["AULAC_OWNER_URL"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
         mode = (

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from aulac_rag import __version__
+from aulac_rag.home import resolve_home
 from aulac_rag.keys import KeyStore
 from aulac_rag.owner import claim_home, release_home
 from aulac_rag.server import api_local, api_openai, api_sandboxes
@@ -17,7 +18,7 @@ from aulac_rag.server.catalog import SandboxCatalog
 from aulac_rag.server.errors import install_error_handlers
 from aulac_rag.server.gate import GateMiddleware
 from aulac_rag.server.limits import BodySizeLimitMiddleware, ConcurrencyLimitMiddleware
-from aulac_rag.server.ratelimit import TokenBucketLimiter
+from aulac_rag.server.ratelimit import SharedTokenBucketLimiter, TokenBucketLimiter
 from aulac_rag.server.settings import ServerSettings
 
 DESCRIPTION = """Vietnamese sandbox RAG over HTTP.
@@ -55,9 +56,14 @@ def create_app(
         catalog = SandboxService()
     app.state.catalog = catalog
     app.state.keys = keys if keys is not None else KeyStore()
-    app.state.authenticator = Authenticator(
-        settings, app.state.keys, TokenBucketLimiter(settings.rate_per_minute, settings.burst)
-    )
+    if settings.shared_limits:  # several worker processes: the buckets live in SQLite under AULAC_HOME
+        path = str(resolve_home() / "run" / "ratelimit.sqlite")
+        limiter: Any = SharedTokenBucketLimiter(path, settings.rate_per_minute, settings.burst)
+        anon: Any = SharedTokenBucketLimiter(path, settings.anon_rate_per_minute, settings.anon_burst)
+    else:
+        limiter = TokenBucketLimiter(settings.rate_per_minute, settings.burst)
+        anon = TokenBucketLimiter(settings.anon_rate_per_minute, settings.anon_burst)
+    app.state.authenticator = Authenticator(settings, app.state.keys, limiter, anon)
     install_error_handlers(app)
     # the last added runs first: the gate (request id, key) before the size limit reads the body
     app.add_middleware(

@@ -35,3 +35,50 @@ class TokenBucketLimiter:
                 return 0.0
             self._buckets[key] = (tokens, now)
             return (1 - tokens) / self.rate
+
+
+class SharedTokenBucketLimiter:
+    """The same token buckets kept in SQLite, so that every worker process of one server shares them.
+
+    ``aulac serve --workers N`` uses it (state in ``AULAC_HOME/run/ratelimit.sqlite``); one short
+    ``BEGIN IMMEDIATE`` transaction per request keeps a key's bucket exact across processes.
+    """
+
+    def __init__(self, path: str, rate_per_minute: float, burst: int, clock: Callable[[], float] = time.time) -> None:
+        import sqlite3
+        from pathlib import Path
+
+        if rate_per_minute < 0 or burst < 1:
+            raise ValueError(f"need rate_per_minute >= 0 and burst >= 1, got {rate_per_minute!r}/{burst!r}")
+        self.rate = rate_per_minute / 60.0
+        self.burst = float(burst)
+        self._clock = clock
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, tokens REAL, last REAL)")
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> float:
+        """0 when the request may proceed, else the seconds to wait before retrying."""
+        if self.rate == 0:
+            return 0.0
+        now = self._clock()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute("SELECT tokens, last FROM buckets WHERE key = ?", (key,)).fetchone()
+                tokens, last = row if row else (self.burst, now)
+                tokens = min(self.burst, tokens + max(0.0, now - last) * self.rate)
+                wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+                tokens = tokens - 1 if tokens >= 1 else tokens
+                self._db.execute(
+                    "INSERT INTO buckets (key, tokens, last) VALUES (?, ?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET tokens = excluded.tokens, last = excluded.last",
+                    (key, tokens, now),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return wait

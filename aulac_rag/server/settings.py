@@ -40,6 +40,7 @@ class ServerSettings:
     max_inflight: int = 32  # API requests running at once (the thread pool has 40 threads)
     max_waiting: int = 256  # requests waiting for a slot; beyond that 429 with Retry-After
     owner_url: str | None = None  # claim AULAC_HOME as its owner, reachable here (aulac serve sets it)
+    shared_limits: bool = False  # rate-limit buckets in SQLite, shared by worker processes (--workers N)
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1024:
@@ -74,4 +75,5 @@ class ServerSettings:
             max_inflight=int(_env_number("AULAC_API_MAX_INFLIGHT", cls.max_inflight)),
             max_waiting=int(_env_number("AULAC_API_MAX_WAITING", cls.max_waiting)),
             owner_url=os.environ.get("AULAC_OWNER_URL") or None,
+            shared_limits=_env_number("AULAC_API_WORKERS", 1) > 1,
         )

@@ -83,3 +83,25 @@ def test_aulac_errors_map_to_statuses(client: TestClient, catalog: FakeCatalog, 
 def test_validation_errors_are_422(client: TestClient, keys: Keys) -> None:
     r = client.post("/v1/sandboxes/hc/ask", json={"question": ""}, headers=Keys.auth(keys.hc_user))
     assert r.status_code == 422 and "question" in r.json()["error"]["message"]
+
+
+def test_shared_buckets_hold_across_processes(tmp_path) -> None:  # noqa: ANN001
+    """Two limiters on one SQLite file (two worker processes) draw from one bucket per key."""
+    import multiprocessing
+
+    from aulac_rag.server.ratelimit import SharedTokenBucketLimiter
+
+    path = str(tmp_path / "ratelimit.sqlite")
+    first = SharedTokenBucketLimiter(path, rate_per_minute=1, burst=3)
+    assert [first.take("k") for _ in range(2)] == [0.0, 0.0]
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        other = pool.apply(_take_twice, (path,))
+    assert other[0] == 0.0 and other[1] > 0  # the other process saw one token left, not three
+    assert first.take("k") > 0 and first.take("other-key") == 0.0
+
+
+def _take_twice(path: str) -> list[float]:
+    from aulac_rag.server.ratelimit import SharedTokenBucketLimiter
+
+    limiter = SharedTokenBucketLimiter(path, rate_per_minute=1, burst=3)
+    return [limiter.take("k"), limiter.take("k")]
