@@ -116,11 +116,6 @@ def client_from_env() -> AulacClient:
     return client
 
 
-def answer_from_dict(data: dict[str, Any]) -> Answer:
-    """An :class:`Answer` from its ``to_dict()`` / API JSON shape (:meth:`Answer.from_dict`)."""
-    return Answer.from_dict(data)
-
-
 # --- the library in this process ----------------------------------------------------
 
 
@@ -358,7 +353,7 @@ class ApiAnswerStream:
                             self._deltas.append(data.get("text", ""))
                             yield data.get("text", "")
                         elif event == "answer":
-                            self._answer = answer_from_dict(data)
+                            self._answer = Answer.from_dict(data)
                         elif event == "error":
                             raise ClientError(_message(data), 502)
                     elif not line:

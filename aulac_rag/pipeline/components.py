@@ -79,7 +79,7 @@ class HistoryGuardStep:
         notes: tuple[GuardrailNote, ...] = ()
         if dropped:
             rules = ", ".join(sorted(set(dropped)))
-            notes = (GuardrailNote("history_filtered", "notice", f"Đã bỏ {len(history) - len(kept)} lượt hội thoại trước không qua được kiểm duyệt ({rules})."),)
+            notes = (GuardrailNote(rule="history_filtered", action="notice", message=f"Đã bỏ {len(history) - len(kept)} lượt hội thoại trước không qua được kiểm duyệt ({rules})."),)
         return SafeHistory(tuple(kept), notes)
 
 
@@ -193,7 +193,7 @@ class GenerateStep:
         except GenerationError as exc:
             if self.fallback is None:
                 raise
-            note = GuardrailNote("llm_fallback", "notice", f"{FALLBACK_MESSAGE} ({exc})")
+            note = GuardrailNote(rule="llm_fallback", action="notice", message=f"{FALLBACK_MESSAGE} ({exc})")
             return Generation(iter(self.fallback.stream(prompt)), self.fallback, [note])
         chunks = stream if first is None else _prepend(first, stream)
         return Generation(chunks, self.generator)
@@ -229,17 +229,17 @@ class OutputCheckStep:
             numbers = ", ".join(f"[{n}]" for n in invalid)
             notes.append(
                 GuardrailNote(
-                    "invalid_citation", "flag", f"Đã xoá trích dẫn không có trong tài liệu được cung cấp: {numbers}"
+                    rule="invalid_citation", action="flag", message=f"Đã xoá trích dẫn không có trong tài liệu được cung cấp: {numbers}"
                 )
             )
         verdict: OutputVerdict = self.guard.check_output(checked.text, [c.text for c in contexts])
-        notes += [GuardrailNote(r.id, r.action, r.message) for r in verdict.rules]
+        notes += [GuardrailNote(rule=r.id, action=r.action, message=r.message) for r in verdict.rules]
         refused = any(r.action in ("block", "escalate") for r in verdict.rules)
         final = check_citations(verdict.text, len(contexts)) if verdict.text != checked.text else checked
         answer = final.text
         if answer.startswith(NOT_FOUND_ANSWER) and not final.cited:
             answer = NOT_FOUND_ANSWER
-            notes.append(GuardrailNote("no_context", "notice", NOT_FOUND_ANSWER))
+            notes.append(GuardrailNote(rule="no_context", action="notice", message=NOT_FOUND_ANSWER))
         by_n = {c.n: c for c in contexts}
         citations = tuple(_citation(by_n[n], answer) for n in sorted(final.cited))
         return OutputCheck(text=answer, citations=citations, notes=tuple(notes), refused=refused)

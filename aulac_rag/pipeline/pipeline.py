@@ -116,7 +116,7 @@ class AnswerStream:
                 self._deltas.append(tail)
                 yield tail
             state.timings["generate"] = _ms(start)
-            state.notes += [GuardrailNote(r.id, r.action, r.message) for r in gate.rules]
+            state.notes += [GuardrailNote(rule=r.id, action=r.action, message=r.message) for r in gate.rules]
             self._answer = self._pipeline._finish(state, "".join(gate.released), "".join(raw))
         except GeneratorExit:
             self._end("aborted", None)
@@ -286,7 +286,7 @@ class AnswerPipeline:
         t = time.perf_counter()
         verdict = self.input_guard.run(question)
         timings["input_guard"] = _ms(t)
-        state.notes = [GuardrailNote(r.id, r.action, r.message) for r in verdict.rules]
+        state.notes = [GuardrailNote(rule=r.id, action=r.action, message=r.message) for r in verdict.rules]
         if verdict.stops:
             state.answer = self._finish_fixed(state, verdict.message or DEFAULT_REFUSAL, refused=True)
             return
@@ -306,7 +306,7 @@ class AnswerPipeline:
         if rewrite.question != safe_question:
             # the rewritten question is new text (an LLM wrote it, or turns were joined): it passes the rails too
             checked = self.input_guard.run(rewrite.question)
-            state.notes += [GuardrailNote(r.id, r.action, r.message) for r in checked.rules if r.action != "redact"]
+            state.notes += [GuardrailNote(rule=r.id, action=r.action, message=r.message) for r in checked.rules if r.action != "redact"]
             if checked.stops:
                 state.answer = self._finish_fixed(state, checked.message or DEFAULT_REFUSAL, refused=True)
                 return
@@ -316,19 +316,19 @@ class AnswerPipeline:
         if rewrite.method == "concat_fallback":
             state.notes.append(
                 GuardrailNote(
-                    "rewrite_fallback",
-                    "notice",
-                    "Không viết lại được câu hỏi nối tiếp bằng LLM; đã ghép với câu hỏi trước.",
+                    rule="rewrite_fallback",
+                    action="notice",
+                    message="Không viết lại được câu hỏi nối tiếp bằng LLM; đã ghép với câu hỏi trước.",
                 )
             )
 
         t = time.perf_counter()
         result = self.retriever.run(rewrite.question, k=k, filters=filters)
         timings["retrieve"] = _ms(t)
-        state.retrieved = tuple(RetrievedRef(h.doc_id, h.chunk_id, h.score) for h in result.hits)
+        state.retrieved = tuple(RetrievedRef(doc_id=h.doc_id, chunk_id=h.chunk_id, score=h.score) for h in result.hits)
         hits = self.gate.run(rewrite.question, result)
         if not hits:
-            state.notes.append(GuardrailNote("no_context", "notice", NOT_FOUND_ANSWER))
+            state.notes.append(GuardrailNote(rule="no_context", action="notice", message=NOT_FOUND_ANSWER))
             state.answer = self._finish_fixed(state, NOT_FOUND_ANSWER, refused=False)
             return
 
@@ -404,13 +404,13 @@ class AnswerPipeline:
             self._incident(incident, state, row)
         state.timings["audit"] = _ms(t)
         state.timings["total"] = _ms(state.started)
-        return answer
+        return answer.model_copy(update={"timings_ms": dict(state.timings)})
 
     def _record_end(self, state: StreamState, event: str, released: str, error: BaseException | None) -> None:
         """The row for a request that ended without an answer: ``aborted`` (client left) or ``error``."""
         if error is not None:
             kind = type(error).__name__
-            state.notes.append(GuardrailNote("request_error", "error", f"{kind}: {error}"[:500]))
+            state.notes.append(GuardrailNote(rule="request_error", action="error", message=f"{kind}: {error}"[:500]))
         if len(state.question) > DEFAULT_LIMITS.max_question_chars:  # an oversized question is kept in part
             state.question = state.question[: DEFAULT_LIMITS.max_question_chars] + " …[cắt bớt]"
         seq = self._audit(state, released, (), refused=False, event=event)

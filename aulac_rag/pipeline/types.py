@@ -1,15 +1,26 @@
-"""Result types of the answer pipeline; ``Answer.to_dict()`` is the ``aulac ask --json`` shape."""
+"""Result types of the answer pipeline, as pydantic models: one shape for the CLI (``aulac ask --json``),
+the API (its ``response_model``), the chat app and the audit log.
+
+``Answer.to_dict()`` is the JSON shape; ``Answer.from_dict()`` reads it back (the chat app's API client).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from aulac_rag.generation.base import Mode
 
 
-@dataclass(frozen=True)
-class Citation:
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class Citation(_Frozen):
     """Context ``n`` cited in the answer, and the sentence of it that supports the answer."""
 
     n: int
@@ -18,28 +29,20 @@ class Citation:
     title: str
     quote: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "doc_id": self.doc_id, "chunk_id": self.chunk_id, "title": self.title, "quote": self.quote}
 
-
-@dataclass(frozen=True)
-class GuardrailNote:
+class GuardrailNote(_Frozen):
     """One guardrail decision or pipeline notice shown with the answer.
 
-    ``action`` is a rail action (allow, redact, block, escalate) or ``flag`` / ``notice``
-    for the pipeline's own checks (invented citations, LLM fallback, no context).
+    ``action`` is a rail action (allow, redact, block, escalate) or ``flag`` / ``notice`` /
+    ``error`` for the pipeline's own checks (invented citations, LLM fallback, no context).
     """
 
     rule: str
     action: str
     message: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "action": self.action, "message": self.message}
 
-
-@dataclass(frozen=True)
-class RetrievedRef:
+class RetrievedRef(_Frozen):
     """A retrieved chunk as recorded in the audit log."""
 
     doc_id: str
@@ -50,64 +53,37 @@ class RetrievedRef:
         return {"doc_id": self.doc_id, "chunk_id": self.chunk_id, "score": round(float(self.score), 6)}
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(_Frozen):
     """Who asked: the API key id and role, or the local CLI."""
 
     key_id: str = "local"
     role: str = "cli"
 
+    def __init__(self, key_id: str = "local", role: str = "cli", **data: Any) -> None:
+        super().__init__(key_id=key_id, role=role, **data)
 
-@dataclass(frozen=True)
-class Answer:
-    """A cited answer (or a refusal) with what happened on the way."""
+
+class Answer(_Frozen):
+    """A cited answer (or a refusal) with what happened on the way.
+
+    ``question``, ``retrieved`` and ``sandbox`` are kept for the audit log and not sent to clients.
+    """
 
     answer: str
     citations: tuple[Citation, ...] = ()
     guardrails: tuple[GuardrailNote, ...] = ()
     mode: Mode = "extractive"
     refused: bool = False
-    timings_ms: dict[str, float] = field(default_factory=dict)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
     backend: str = ""
     model: str = ""
-    question: str = ""
-    standalone_question: str = ""
-    retrieved: tuple[RetrievedRef, ...] = ()
-    sandbox: str = ""
+    standalone_question: str = ""  # the question as searched, when a follow-up was rewritten
     disclosure: str = ""  # the trial's notice that an AI answers (Law on AI, Art. 11.1)
+    question: str = Field("", exclude=True)
+    retrieved: tuple[RetrievedRef, ...] = Field((), exclude=True)
+    sandbox: str = Field("", exclude=True)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:
-        """The Answer back from its ``to_dict()`` / API JSON shape."""
-        return cls(
-            answer=str(data.get("answer", "")),
-            citations=tuple(Citation(**c) for c in data.get("citations", [])),
-            guardrails=tuple(
-                GuardrailNote(g["rule"], g["action"], g.get("message")) for g in data.get("guardrails", [])
-            ),
-            mode=data.get("mode", "extractive"),
-            refused=bool(data.get("refused", False)),
-            timings_ms=dict(data.get("timings_ms") or {}),
-            backend=str(data.get("backend", "")),
-            model=str(data.get("model", "")),
-            standalone_question=str(data.get("standalone_question") or ""),
-            disclosure=str(data.get("disclosure") or ""),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """CONTRACTS keys (answer, citations, guardrails, mode, refused) plus timings, backend, model."""
-        out: dict[str, Any] = {
-            "answer": self.answer,
-            "citations": [c.to_dict() for c in self.citations],
-            "guardrails": [g.to_dict() for g in self.guardrails],
-            "mode": self.mode,
-            "refused": self.refused,
-            "timings_ms": dict(self.timings_ms),
-            "backend": self.backend,
-            "model": self.model,
-        }
-        if self.standalone_question and self.standalone_question != self.question:
-            out["standalone_question"] = self.standalone_question
-        if self.disclosure:
-            out["disclosure"] = self.disclosure
-        return out
+        """The Answer back from its ``to_dict()`` / API JSON shape (unknown keys ignored)."""
+        return cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})

@@ -16,10 +16,11 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from aulac_rag.audit import write_rows
 from aulac_rag.errors import AulacError, LimitError
 from aulac_rag.limits import DEFAULT_LIMITS
+from aulac_rag.pipeline import Answer
 from aulac_rag.server.auth import authorize
 from aulac_rag.server.deps import CatalogDep, KeyDep
 from aulac_rag.server.errors import public_error, request_id_of
-from aulac_rag.server.schemas import AnswerOut, AskRequest, IngestOut
+from aulac_rag.server.schemas import AskRequest, IngestOut
 from aulac_rag.server.sse import SSE_HEADERS, sse_event
 
 router = APIRouter(prefix="/v1/sandboxes", tags=["sandboxes"])
@@ -35,7 +36,7 @@ def list_sandboxes(key: KeyDep, cat: CatalogDep) -> list[dict[str, Any]]:
 
 @router.post(
     "/{name}/ask",
-    response_model=AnswerOut,
+    response_model=Answer,
     summary="Answer a question with citations (JSON, or SSE when stream=true)",
     responses={200: {"content": {"text/event-stream": {}}}},
 )
@@ -45,7 +46,7 @@ def ask(name: str, body: AskRequest, key: KeyDep, cat: CatalogDep, request: Requ
     history = [(t.question, t.answer) for t in body.history]
     stream = pipeline.stream(body.question, history, k=body.k, filters=body.filters, caller=caller)
     if not body.stream:
-        return stream.answer().to_dict()
+        return stream.answer()
     request_id = request_id_of(request)
 
     def events() -> Iterator[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -43,35 +43,6 @@ class AskRequest(BaseModel):
         except RequestError as exc:
             raise ValueError(str(exc)) from None
         return value
-
-
-class CitationOut(BaseModel):
-    n: int
-    doc_id: str
-    chunk_id: str
-    title: str
-    quote: str
-
-
-class GuardrailOut(BaseModel):
-    rule: str
-    action: str
-    message: str | None = None
-
-
-class AnswerOut(BaseModel):
-    """The ``aulac ask --json`` shape plus timings, backend and model."""
-
-    answer: str
-    citations: list[CitationOut]
-    guardrails: list[GuardrailOut]
-    mode: Literal["llm", "extractive"]
-    refused: bool
-    timings_ms: dict[str, float]
-    backend: str
-    model: str
-    standalone_question: str | None = None
-    disclosure: str | None = None  # the trial's notice that an AI answers (Law on AI, Art. 11.1)
 
 
 class ChatMessage(BaseModel):

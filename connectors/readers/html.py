@@ -89,27 +89,44 @@ def _title(soup: BeautifulSoup) -> str:
 def visible_text(soup: BeautifulSoup) -> str:
     """The text a reader sees, blocks separated by blank lines and rows or items by newlines.
 
-    Changes ``soup`` (hidden parts are removed, markers inserted).
+    One walk over the tree, without recursion and without editing it (bs4's insert_before
+    scans the parent's children, which made many sibling blocks quadratic: 64 KB of ``<p>``
+    took 8 s).
     """
-    for tag in soup.find_all(_DROP):
-        tag.decompose()
-    for tag in soup.find_all(hidden=True):
-        tag.decompose()
-    for tag in soup.find_all("pre"):
-        for string in tag.find_all(string=True):
-            string.replace_with(string.replace("\n", _LINE))
-    for tag in soup.find_all("br"):
-        tag.replace_with(_LINE)
-    for tag in soup.find_all(_PARAGRAPH_TAGS):
-        tag.insert_before(_PARAGRAPH)
-        tag.insert_after(_PARAGRAPH)
-    for tag in soup.find_all(_LINE_TAGS):
-        tag.insert_before(_LINE)
-        tag.insert_after(_LINE)
-    for tag in soup.find_all(_CELL_TAGS):
-        if tag.find_previous_sibling(_CELL_TAGS) is not None:
-            tag.insert_before(_CELL)
-    return _layout(soup.get_text())
+    from bs4 import CData, NavigableString, Tag
+
+    out: list[str] = []
+    # (node, in <pre>, a cell precedes it among its siblings); None marks "emit this closing marker"
+    stack: list[tuple[object, bool, bool] | tuple[None, str, None]] = [(soup, False, False)]
+    while stack:
+        node, flag, cell_before = stack.pop()
+        if node is None:
+            out.append(str(flag))
+            continue
+        if isinstance(node, NavigableString):
+            if type(node) is NavigableString or isinstance(node, CData):  # not comments, doctypes …
+                out.append(node.replace("\n", _LINE) if flag else str(node))
+            continue
+        if not isinstance(node, Tag) or node.name in _DROP or node.has_attr("hidden"):
+            continue
+        if node.name == "br":
+            out.append(_LINE)
+            continue
+        in_pre = bool(flag) or node.name == "pre"
+        closing = _PARAGRAPH if node.name in _PARAGRAPH_TAGS else _LINE if node.name in _LINE_TAGS else ""
+        if cell_before:
+            out.append(_CELL)
+        if closing:
+            out.append(closing)
+            stack.append((None, closing, None))
+        children: list[tuple[object, bool, bool]] = []
+        seen_cell = False
+        for child in node.contents:
+            is_cell = isinstance(child, Tag) and child.name in _CELL_TAGS
+            children.append((child, in_pre, is_cell and seen_cell))
+            seen_cell = seen_cell or is_cell
+        stack.extend(reversed(children))
+    return _layout("".join(out))
 
 
 def _layout(marked: str) -> str:

@@ -7,10 +7,10 @@ from streamlit.testing.v1 import AppTest
 
 def show(answer_dict: dict) -> AppTest:
     def script(data: dict) -> None:
+        from aulac_rag.pipeline import Answer
         from ui.answers import render_answer
-        from ui.client import answer_from_dict
 
-        render_answer(answer_from_dict(data), {"luat-bhyt.md": "Luật Bảo hiểm y tế"})
+        render_answer(Answer.from_dict(data), {"luat-bhyt.md": "Luật Bảo hiểm y tế"})
 
     at = AppTest.from_function(script, args=(answer_dict,), default_timeout=30).run()
     assert not at.exception, at.exception
