@@ -104,7 +104,7 @@ class IncidentStore:
             raise AuditError(f"cannot record the incident in {self.path}: {exc}") from exc
         return Incident(id=new_id, **row)
 
-    def list(self, sandbox: str | None = None, status: str = "open") -> list[Incident]:
+    def find(self, sandbox: str | None = None, status: str = "open") -> list[Incident]:
         """Newest first; ``status`` is one of open, acknowledged, resolved, or ``all``."""
         if status != "all" and status not in STATUSES:
             raise ConfigError(f"unknown status {status!r}; use open, acknowledged, resolved or all")

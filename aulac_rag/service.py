@@ -7,7 +7,7 @@ and one answer pipeline per sandbox, and one readers–writer lock per index: re
 holds the index alone. Permissions are :func:`aulac_rag.keys.check_access`.
 
     service = SandboxService()                       # AULAC_HOME
-    stream = service.ask("healthcare", "…", caller=Caller("ui", "ui"))
+    stream = service.ask("healthcare", "…", caller=Caller(key_id="ui", role="ui"))
     summary = service.ingest("healthcare", ["./docs"])
 """
 
@@ -60,7 +60,7 @@ class SandboxService:
         self.sandbox(name)
         return self._index_locks[name]
 
-    def list(self) -> list[dict[str, Any]]:
+    def sandboxes(self) -> list[dict[str, Any]]:
         """``[{"name", "domain", "description", "documents", "chunks"}]``."""
         from aulac_rag.sandbox import list_sandboxes
 
@@ -198,14 +198,14 @@ class SandboxService:
 
     def incidents(self, name: str, status: str = "open") -> list[Incident]:
         self.sandbox(name)  # SandboxNotFound for a wrong name
-        return IncidentStore.for_home(self.home).list(name, status)
+        return IncidentStore.for_home(self.home).find(name, status)
 
     def update_incident(
         self, name: str, incident_id: int, *, caller: Caller, status: str | None = None, note: str = ""
     ) -> Incident:
         """Acknowledge, resolve or annotate an incident of ``name``; the note says who."""
         store = IncidentStore.for_home(self.home)
-        if not any(i.id == incident_id for i in store.list(name, "all")):
+        if not any(i.id == incident_id for i in store.find(name, "all")):
             raise ConfigError(f"sandbox {name!r} has no incident {incident_id}")
         signed = f"{caller.key_id} ({caller.role}): {note.strip()}" if note.strip() else ""
         if status is not None:

@@ -68,7 +68,7 @@ def stub_app() -> Any:
         def __init__(self) -> None:
             self.audit_log = AuditLog()
 
-        def list(self) -> list[dict[str, Any]]:
+        def sandboxes(self) -> list[dict[str, Any]]:
             return [{"name": "healthcare", "domain": "healthcare", "description": "stub", "documents": 2, "chunks": 2}]
 
         def pipeline(self, name: str) -> AnswerPipeline:

@@ -12,6 +12,7 @@ import ipaddress
 import socket
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from typing import BinaryIO, cast
 
 from aulac_rag.errors import ConnectorError
 
@@ -158,7 +159,7 @@ def _zstd(raw: Iterable[bytes], chunk: int) -> Iterator[bytes]:
             "the server sent zstd-compressed data and the zstandard package is missing; pip install zstandard"
         ) from None
     decompressor = zstandard.ZstdDecompressor(max_window_size=_ZSTD_WINDOW)
-    reader = decompressor.stream_reader(_IterReader(raw), read_across_frames=True)
+    reader = decompressor.stream_reader(cast(BinaryIO, _IterReader(raw)), read_across_frames=True)
     try:
         while out := reader.read(chunk):
             yield out

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's second command: set up with the test extras and run ruff and the whole test suite.
+# The README's second command: set up with the test extras and run ruff, mypy and the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
@@ -12,4 +12,5 @@ scripts/setup.sh "st,test"
 . .venv/bin/activate
 export HF_HUB_OFFLINE=1 RAGAS_DO_NOT_TRACK=true
 ruff check .
+mypy  # type checking (pyproject [tool.mypy]: aulac_rag, connectors, ui; pydantic plugin)
 python -m pytest "$@"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import streamlit as st
 
@@ -31,7 +31,7 @@ def render_badges(answer: Answer) -> None:
     label, color, icon = MODE_BADGES.get(answer.mode, (answer.mode, "gray", ":material/help:"))
     cols = st.columns([1, 1, 4], gap="small")
     with cols[0]:
-        st.badge(f"Chế độ: {label}", icon=icon, color=color)
+        st.badge(f"Chế độ: {label}", icon=icon, color=cast(Any, color))
     note = stop_note(answer)
     with cols[1]:
         if note is not None and note.action == "escalate":

@@ -80,24 +80,24 @@ class AulacClient(Protocol):
     def ask(self, sandbox: str, question: str, history: Sequence[Turn], access: ApiKey | None) -> AnswerStreamLike: ...
     def document_titles(self, sandbox: str) -> dict[str, str]: ...
     def trial(self, sandbox: str) -> dict[str, Any]: ...
-    def change_trial(self, sandbox: str, action: str, reason: str, access: ApiKey) -> dict[str, Any]: ...
-    def incidents(self, sandbox: str, status: str, access: ApiKey) -> list[dict[str, Any]]: ...
+    def change_trial(self, sandbox: str, action: str, reason: str, access: ApiKey | None) -> dict[str, Any]: ...
+    def incidents(self, sandbox: str, status: str, access: ApiKey | None) -> list[dict[str, Any]]: ...
     def update_incident(
-        self, sandbox: str, incident_id: int, status: str | None, note: str, access: ApiKey
+        self, sandbox: str, incident_id: int, status: str | None, note: str, access: ApiKey | None
     ) -> dict[str, Any]: ...
     def add_feedback(
         self, sandbox: str, question: str, answer: str, rating: str, comment: str, access: ApiKey | None
     ) -> int: ...
-    def documents(self, sandbox: str, access: ApiKey) -> list[dict[str, Any]]: ...
-    def ingest_file(self, sandbox: str, path: Path, access: ApiKey) -> dict[str, Any]: ...
-    def delete_document(self, sandbox: str, doc_id: str, access: ApiKey) -> bool: ...
-    def audit_rows(self, sandbox: str, access: ApiKey, limit: int = 500) -> list[dict[str, Any]]: ...
-    def audit_verify(self, sandbox: str, access: ApiKey) -> dict[str, Any]: ...
+    def documents(self, sandbox: str, access: ApiKey | None) -> list[dict[str, Any]]: ...
+    def ingest_file(self, sandbox: str, path: Path, access: ApiKey | None) -> dict[str, Any]: ...
+    def delete_document(self, sandbox: str, doc_id: str, access: ApiKey | None) -> bool: ...
+    def audit_rows(self, sandbox: str, access: ApiKey | None, limit: int = 500) -> list[dict[str, Any]]: ...
+    def audit_verify(self, sandbox: str, access: ApiKey | None) -> dict[str, Any]: ...
     def sandbox_settings(self, sandbox: str) -> dict[str, Any]: ...
     def reports(self, sandbox: str) -> list[Report]: ...
     def can_evaluate(self) -> bool: ...
     def run_evaluation(
-        self, sandbox: str, access: ApiKey, *, limit: int | None = None, redteam: bool = True
+        self, sandbox: str, access: ApiKey | None, *, limit: int | None = None, redteam: bool = True
     ) -> dict[str, Any]: ...
 
 
@@ -132,7 +132,7 @@ class LocalClient:
 
     # chat
     def sandboxes(self) -> list[dict[str, Any]]:
-        return self.service.list()
+        return self.service.sandboxes()
 
     def access(self, key_text: str | None, sandbox: str) -> ApiKey | None:
         if not key_text or not key_text.strip():
@@ -149,50 +149,52 @@ class LocalClient:
     def trial(self, sandbox: str) -> dict[str, Any]:
         return self.service.trial(sandbox).model_dump(mode="json")
 
-    def change_trial(self, sandbox: str, action: str, reason: str, access: ApiKey) -> dict[str, Any]:
+    def change_trial(self, sandbox: str, action: str, reason: str, access: ApiKey | None) -> dict[str, Any]:
         _require(access, "audit", sandbox)
-        caller = Caller(access.key_id, access.role)
+        assert access is not None
+        caller = Caller(key_id=access.key_id, role=access.role)
         return self.service.change_trial(sandbox, action, caller=caller, reason=reason).model_dump(mode="json")
 
-    def incidents(self, sandbox: str, status: str, access: ApiKey) -> list[dict[str, Any]]:
+    def incidents(self, sandbox: str, status: str, access: ApiKey | None) -> list[dict[str, Any]]:
         _require(access, "audit", sandbox)
         return [i.model_dump() for i in self.service.incidents(sandbox, status)]
 
     def update_incident(
-        self, sandbox: str, incident_id: int, status: str | None, note: str, access: ApiKey
+        self, sandbox: str, incident_id: int, status: str | None, note: str, access: ApiKey | None
     ) -> dict[str, Any]:
         _require(access, "audit", sandbox)
-        caller = Caller(access.key_id, access.role)
+        assert access is not None
+        caller = Caller(key_id=access.key_id, role=access.role)
         return self.service.update_incident(sandbox, incident_id, caller=caller, status=status, note=note).model_dump()
 
     def add_feedback(
         self, sandbox: str, question: str, answer: str, rating: str, comment: str, access: ApiKey | None
     ) -> int:
-        caller = Caller(access.key_id, access.role) if access else Caller("ui", "ui")
+        caller = Caller(key_id=access.key_id, role=access.role) if access else Caller(key_id="ui", role="ui")
         return self.service.add_feedback(sandbox, question, answer, rating, comment, caller=caller)
 
     # knowledge base
-    def documents(self, sandbox: str, access: ApiKey) -> list[dict[str, Any]]:
+    def documents(self, sandbox: str, access: ApiKey | None) -> list[dict[str, Any]]:
         _require(access, "audit", sandbox, ingest_ok=True)
         return self.service.documents(sandbox)
 
-    def ingest_file(self, sandbox: str, path: Path, access: ApiKey) -> dict[str, Any]:
+    def ingest_file(self, sandbox: str, path: Path, access: ApiKey | None) -> dict[str, Any]:
         _require(access, "ingest", sandbox)
         assert access is not None
-        return self.service.ingest(sandbox, [str(path)], caller=Caller(access.key_id, access.role)).to_dict()
+        return self.service.ingest(sandbox, [str(path)], caller=Caller(key_id=access.key_id, role=access.role)).to_dict()
 
-    def delete_document(self, sandbox: str, doc_id: str, access: ApiKey) -> bool:
+    def delete_document(self, sandbox: str, doc_id: str, access: ApiKey | None) -> bool:
         _require(access, "ingest", sandbox)
         assert access is not None
-        return self.service.delete_document(sandbox, doc_id, caller=Caller(access.key_id, access.role))
+        return self.service.delete_document(sandbox, doc_id, caller=Caller(key_id=access.key_id, role=access.role))
 
     # regulator console
-    def audit_rows(self, sandbox: str, access: ApiKey, limit: int = 500) -> list[dict[str, Any]]:
+    def audit_rows(self, sandbox: str, access: ApiKey | None, limit: int = 500) -> list[dict[str, Any]]:
 
         _require(access, "audit", sandbox)
         return self.service.audit_log.rows(sandbox, limit=limit, newest_first=True)
 
-    def audit_verify(self, sandbox: str, access: ApiKey) -> dict[str, Any]:
+    def audit_verify(self, sandbox: str, access: ApiKey | None) -> dict[str, Any]:
 
         _require(access, "audit", sandbox)
         return self.service.audit_log.verify(sandbox).to_dict()
@@ -237,7 +239,7 @@ class LocalClient:
         return _evaluation_module() is not None
 
     def run_evaluation(
-        self, sandbox: str, access: ApiKey, *, limit: int | None = None, redteam: bool = True
+        self, sandbox: str, access: ApiKey | None, *, limit: int | None = None, redteam: bool = True
     ) -> dict[str, Any]:
         """``aulac eval SANDBOX``: run the evaluation set (and red-team suite), save report.json/.md/.html."""
         _require(access, "audit", sandbox)
@@ -442,16 +444,16 @@ class ApiClient:
     def trial(self, sandbox: str) -> dict[str, Any]:
         return self._call("GET", f"/v1/sandboxes/{sandbox}/trial", None).json()
 
-    def change_trial(self, sandbox: str, action: str, reason: str, access: ApiKey) -> dict[str, Any]:
+    def change_trial(self, sandbox: str, action: str, reason: str, access: ApiKey | None) -> dict[str, Any]:
         path = f"/v1/sandboxes/{sandbox}/trial/{action}"
         return self._call("POST", path, self._secret(access), json={"reason": reason}).json()
 
-    def incidents(self, sandbox: str, status: str, access: ApiKey) -> list[dict[str, Any]]:
+    def incidents(self, sandbox: str, status: str, access: ApiKey | None) -> list[dict[str, Any]]:
         path = f"/v1/sandboxes/{sandbox}/incidents"
         return self._call("GET", path, self._secret(access), params={"status": status}).json()
 
     def update_incident(
-        self, sandbox: str, incident_id: int, status: str | None, note: str, access: ApiKey
+        self, sandbox: str, incident_id: int, status: str | None, note: str, access: ApiKey | None
     ) -> dict[str, Any]:
         path = f"/v1/sandboxes/{sandbox}/incidents/{incident_id}"
         return self._call("PATCH", path, self._secret(access), json={"status": status, "note": note}).json()
@@ -463,24 +465,24 @@ class ApiClient:
         return int(self._call("POST", f"/v1/sandboxes/{sandbox}/feedback", self._secret(access), json=body).json()["id"])
 
     # knowledge base
-    def documents(self, sandbox: str, access: ApiKey) -> list[dict[str, Any]]:
+    def documents(self, sandbox: str, access: ApiKey | None) -> list[dict[str, Any]]:
         return self._call("GET", f"/v1/sandboxes/{sandbox}/documents", self._secret(access)).json()
 
-    def ingest_file(self, sandbox: str, path: Path, access: ApiKey) -> dict[str, Any]:
+    def ingest_file(self, sandbox: str, path: Path, access: ApiKey | None) -> dict[str, Any]:
         with path.open("rb") as handle:
             files = [("files", (path.name, handle, "application/octet-stream"))]
             return self._call("POST", f"/v1/sandboxes/{sandbox}/documents", self._secret(access), files=files).json()
 
-    def delete_document(self, sandbox: str, doc_id: str, access: ApiKey) -> bool:
+    def delete_document(self, sandbox: str, doc_id: str, access: ApiKey | None) -> bool:
         path = f"/v1/sandboxes/{sandbox}/documents/{doc_id}"
         return bool(self._call("DELETE", path, self._secret(access)).json()["deleted"])
 
     # regulator console
-    def audit_rows(self, sandbox: str, access: ApiKey, limit: int = 500) -> list[dict[str, Any]]:
+    def audit_rows(self, sandbox: str, access: ApiKey | None, limit: int = 500) -> list[dict[str, Any]]:
         data = self._call("GET", f"/v1/sandboxes/{sandbox}/audit", self._secret(access), params={"limit": limit}).json()
         return list(data.get("rows", []))
 
-    def audit_verify(self, sandbox: str, access: ApiKey) -> dict[str, Any]:
+    def audit_verify(self, sandbox: str, access: ApiKey | None) -> dict[str, Any]:
         return self._call("GET", f"/v1/sandboxes/{sandbox}/audit/verify", self._secret(access)).json()
 
     def sandbox_settings(self, sandbox: str) -> dict[str, Any]:
@@ -493,7 +495,7 @@ class ApiClient:
         return False
 
     def run_evaluation(
-        self, sandbox: str, access: ApiKey, *, limit: int | None = None, redteam: bool = True
+        self, sandbox: str, access: ApiKey | None, *, limit: int | None = None, redteam: bool = True
     ) -> dict[str, Any]:
         raise UnsupportedByApi("API chưa có điểm cuối chạy đánh giá")
 

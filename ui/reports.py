@@ -41,8 +41,8 @@ def metric_rows(data: dict[str, Any], group: str | None = None) -> list[dict[str
             for c in checks
             if isinstance(c, dict) and (group is None or c.get("group") == group)
         ]
-    metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
-    thresholds = data.get("thresholds") if isinstance(data.get("thresholds"), dict) else {}
+    metrics: dict[str, Any] = data["metrics"] if isinstance(data.get("metrics"), dict) else {}
+    thresholds: dict[str, Any] = data["thresholds"] if isinstance(data.get("thresholds"), dict) else {}
     rows = []
     for name, value in metrics.items():
         if group is not None and not name.startswith(group):

@@ -34,7 +34,7 @@ def ingest_command(
     else:
         service = SandboxService()
         try:
-            caller = Caller("local", "cli")
+            caller = Caller(key_id="local", role="cli")
             summary = service.ingest(sandbox, list(paths or []), prune=prune, demo=demo, caller=caller).to_dict()
         finally:
             service.close()

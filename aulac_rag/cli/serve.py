@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import typer
 
@@ -79,7 +80,7 @@ def register(app: typer.Typer) -> None:
         )
 
 
-def _embedded_sandboxes(home: object) -> list[str]:
+def _embedded_sandboxes(home: Path) -> list[str]:
     """Sandboxes of ``home`` whose index is the embedded engine (one process at a time)."""
     from aulac_rag.sandbox import Sandbox, sandbox_names
 

@@ -29,7 +29,7 @@ def _change(sandbox: str, action: str, reason: str, as_json: bool) -> None:
     from aulac_rag.pipeline import Caller
     from aulac_rag.service import SandboxService
 
-    status = SandboxService().change_trial(sandbox, action, caller=Caller("local", "cli"), reason=reason)
+    status = SandboxService().change_trial(sandbox, action, caller=Caller(key_id="local", role="cli"), reason=reason)
     _emit(status.model_dump(mode="json"), as_json)
 
 

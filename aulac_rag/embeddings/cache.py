@@ -70,11 +70,14 @@ class CachedPassageEmbedder:
     def _embed(self, passages: Sequence[str], kind: str, compute: Callable[[Sequence[str]], np.ndarray]) -> np.ndarray:
         keys = [self._key(t, kind) for t in passages]
         found: dict[str, np.ndarray] = {}
+        db = self._db
         try:
-            for start in range(0, len(keys), 500) if self._db is not None else ():
+            for start in range(0, len(keys), 500):
+                if db is None:
+                    break
                 batch = keys[start : start + 500]
                 marks = ",".join("?" * len(batch))
-                for key, blob in self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch):
+                for key, blob in db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch):
                     found[key] = np.frombuffer(blob, dtype=np.float32)
         except sqlite3.Error as exc:
             self._bypass(exc)

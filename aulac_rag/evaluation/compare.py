@@ -67,10 +67,11 @@ class Comparison:
             rows.append({"name": key, "a": va, "b": vb, "same": va == vb})
         return rows
 
-    def item_changes(self, metric: str = "hit_at_k") -> dict[str, list[str]]:
+    def item_changes(self, metric: str = "hit_at_k") -> dict[str, Any]:
         """Items (by id) whose ``metric`` went up or down from A to B."""
         before = {i.id: i.scores.get(metric) for i in self.a.items}
-        up, down = [], []
+        up: list[str] = []
+        down: list[str] = []
         for item in self.b.items:
             old, new = before.get(item.id), item.scores.get(metric)
             if old is None or new is None or old == new:

@@ -283,7 +283,7 @@ class SemanticModel:
 
     def group_scores(self, probabilities: np.ndarray) -> dict[str, float]:
         """Summed probability of each group for one row."""
-        out = dict.fromkeys(GROUPS, 0.0)
+        out: dict[str, float] = dict.fromkeys(GROUPS, 0.0)
         for cls, p in zip(self.classes, probabilities, strict=True):
             group = CATEGORY_GROUPS[cls]
             if group != "allow":

@@ -6,8 +6,9 @@ implements it, and :class:`PassThroughGuard` allows everything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 Action = Literal["allow", "redact", "block", "escalate"]
 
@@ -15,9 +16,10 @@ Action = Literal["allow", "redact", "block", "escalate"]
 ACTION_STRENGTH: dict[str, int] = {"allow": 0, "redact": 1, "block": 2, "escalate": 3}
 
 
-def strongest(actions: list[str]) -> Action:
+def strongest(actions: Sequence[str]) -> Action:
     """The strongest of ``actions`` (``allow`` when empty)."""
-    return max(actions, key=ACTION_STRENGTH.__getitem__, default="allow")  # type: ignore[return-value]
+    best = max(actions, key=ACTION_STRENGTH.__getitem__, default="allow")
+    return cast(Action, best)
 
 
 @dataclass(frozen=True)

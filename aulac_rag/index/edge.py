@@ -17,7 +17,7 @@ from aulac_rag.sparse.bm25 import SparseVector
 def edge_filter(filters: Filters | None, must_not: list[Any] | None = None) -> qe.Filter | None:
     if not filters and not must_not:
         return None
-    must = []
+    must: list[Any] = []
     for key, value in (filters or {}).items():
         match = qe.MatchAny(list(value)) if isinstance(value, (list, tuple, set)) else qe.MatchValue(value)
         must.append(qe.FieldCondition(key=key, match=match))
@@ -74,7 +74,9 @@ class QdrantEdgeIndex(VectorIndex):
 
     def delete_where(self, doc_id: str, keep_doc_hash: str | None = None) -> None:
         keep = [qe.FieldCondition(key="doc_hash", match=qe.MatchValue(keep_doc_hash))] if keep_doc_hash else None
-        self.shard.update(qe.UpdateOperation.delete_points_by_filter(edge_filter({"doc_id": doc_id}, keep)))
+        selected = edge_filter({"doc_id": doc_id}, keep)
+        assert selected is not None  # a doc_id filter is never empty
+        self.shard.update(qe.UpdateOperation.delete_points_by_filter(selected))
 
     def count(self, filters: Filters | None = None) -> int:
         if not self.exists():
@@ -127,14 +129,15 @@ class QdrantEdgeIndex(VectorIndex):
             prefetches.append(qe.Prefetch(limit=settings.prefetch, query=self._query_vector(sparse_name, sparse), filter=flt))
         else:
             weights = [1.0]
-        fusion = qe.Fusion.Dbsf() if settings.fusion == "dbsf" else qe.Fusion.Rrf(k=settings.rrf_k, weights=weights)
+        fusion: Any = qe.Fusion.Dbsf() if settings.fusion == "dbsf" else qe.Fusion.Rrf(k=settings.rrf_k, weights=weights)
         request = qe.QueryRequest(limit=settings.limit, prefetches=prefetches, query=fusion, with_payload=False)
         return [(str(p.id), p.score) for p in self.shard.query(request)]
 
     def _payloads(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         if not ids:
             return {}
-        return {str(r.id): dict(r.payload or {}) for r in self.shard.retrieve(ids, with_payload=True, with_vector=False)}
+        points: list[Any] = list(ids)
+        return {str(r.id): dict(r.payload or {}) for r in self.shard.retrieve(points, with_payload=True, with_vector=False)}
 
 
 @index_engines.register("edge", "embedded")

@@ -409,8 +409,8 @@ class AnswerPipeline:
     def _record_end(self, state: StreamState, event: str, released: str, error: BaseException | None) -> None:
         """The row for a request that ended without an answer: ``aborted`` (client left) or ``error``."""
         if error is not None:
-            kind = type(error).__name__
-            state.notes.append(GuardrailNote(rule="request_error", action="error", message=f"{kind}: {error}"[:500]))
+            name = type(error).__name__
+            state.notes.append(GuardrailNote(rule="request_error", action="error", message=f"{name}: {error}"[:500]))
         if len(state.question) > DEFAULT_LIMITS.max_question_chars:  # an oversized question is kept in part
             state.question = state.question[: DEFAULT_LIMITS.max_question_chars] + " …[cắt bớt]"
         seq = self._audit(state, released, (), refused=False, event=event)

@@ -59,9 +59,6 @@ class Caller(_Frozen):
     key_id: str = "local"
     role: str = "cli"
 
-    def __init__(self, key_id: str = "local", role: str = "cli", **data: Any) -> None:
-        super().__init__(key_id=key_id, role=role, **data)
-
 
 class Answer(_Frozen):
     """A cited answer (or a refusal) with what happened on the way.

@@ -76,7 +76,7 @@ def distribution_section(run: EvalRun) -> Section:
     thresholds = run.thresholds
     svgs, rows = [], []
     for name in names:
-        values = [i.scores[name] for i in run.items if i.scores.get(name) is not None]
+        values = [float(v) for v in (i.scores.get(name) for i in run.items) if v is not None]
         if not values:
             continue
         svgs.append(charts.histogram(values, name, threshold=thresholds.get(name)))

@@ -56,7 +56,7 @@ def _owner_only(key: ApiKey) -> None:
 
 @router.get("/me", summary="The caller's key: id, sandbox and role, and what it may do")
 def me(key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
-    names = [s["name"] for s in cat.list()]
+    names = [s["name"] for s in cat.sandboxes()]
     actions = ("ask", "ingest", "audit", "list")
     return {
         "key_id": key.key_id,

@@ -54,7 +54,7 @@ def list_models(key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
     authorize(key, "list")
     data = [
         {"id": s["name"], "object": "model", "created": 0, "owned_by": "aulac-rag"}
-        for s in cat.list()
+        for s in cat.sandboxes()
         if key.can("ask", s["name"])
     ]
     return {"object": "list", "data": data}

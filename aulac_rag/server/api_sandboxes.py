@@ -31,7 +31,7 @@ _SAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
 @router.get("", summary="Sandboxes this key can use")
 def list_sandboxes(key: KeyDep, cat: CatalogDep) -> list[dict[str, Any]]:
     authorize(key, "list")
-    return [s for s in cat.list() if key.can("list", s["name"])]
+    return [s for s in cat.sandboxes() if key.can("list", s["name"])]
 
 
 @router.post(

@@ -16,7 +16,7 @@ class SandboxCatalog(Protocol):
 
     audit_log: AuditLog
 
-    def list(self) -> list[dict[str, Any]]:
+    def sandboxes(self) -> list[dict[str, Any]]:
         """``[{"name", "domain", "description", "documents", "chunks"}]``."""
         ...
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import HTTPException
@@ -73,7 +74,7 @@ def _presented(headers: dict[bytes, bytes]) -> str | None:
 
 
 async def send_json(
-    send: Send, status: int, kind: str, message: str, request_id: str, headers: dict[str, str] | None = None
+    send: Send, status: int, kind: str, message: str, request_id: str, headers: Mapping[str, str] | None = None
 ) -> None:
     """One JSON error response in the API's shape, sent straight from middleware."""
     body = json.dumps({"error": {"type": kind, "message": message, "request_id": request_id}}).encode()

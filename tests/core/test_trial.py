@@ -138,14 +138,14 @@ def test_uploads_deletions_and_negative_feedback_are_on_record(home: Path) -> No
     from aulac_rag.pipeline import Caller
 
     service = SandboxService(home)
-    admin = Caller("k-admin", "admin")
+    admin = Caller(key_id="k-admin", role="admin")
     try:
         extra = home.parent / "extra.md"
         extra.write_text("# Giờ khám\n\nPhòng khám mở cửa từ 7 giờ sáng.", encoding="utf-8")
         service.ingest("hc", [str(extra)], caller=admin)
         assert service.delete_document("hc", "extra.md", caller=admin)
-        service.add_feedback("hc", QUESTION, "…", "down", "Sai, gọi tôi 0912345678", caller=Caller("k-user", "user"))
-        service.add_feedback("hc", QUESTION, "…", "up", "", caller=Caller("k-user", "user"))
+        service.add_feedback("hc", QUESTION, "…", "down", "Sai, gọi tôi 0912345678", caller=Caller(key_id="k-user", role="user"))
+        service.add_feedback("hc", QUESTION, "…", "up", "", caller=Caller(key_id="k-user", role="user"))
     finally:
         service.close()
     documents = [r for r in service.audit_log.rows("hc") if r["event"] == "document"]

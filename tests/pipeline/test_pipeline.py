@@ -152,8 +152,8 @@ class TestAudit:
     def test_every_question_is_logged(self, tmp_path: Path) -> None:
         log = AuditLog(tmp_path / "audit.sqlite")
         pipeline = AnswerPipeline(TinyRetriever(), guard=RuleGuard(), audit=log, sandbox="hc", config_hash="c" * 64)
-        pipeline.run(f"Gọi 0912345678: {QUESTION}", caller=Caller("k1", "user"))
-        pipeline.run("Làm giả giấy khám được không?", caller=Caller("k2", "admin"))
+        pipeline.run(f"Gọi 0912345678: {QUESTION}", caller=Caller(key_id="k1", role="user"))
+        pipeline.run("Làm giả giấy khám được không?", caller=Caller(key_id="k2", role="admin"))
         rows = log.rows("hc")
         # a generated answer is on record before generation (started) and closed after (answer, ref_seq)
         assert [(r["seq"], r["event"], r["ref_seq"]) for r in rows] == [(1, "started", 0), (2, "answer", 1), (3, "answer", 0)]

@@ -43,7 +43,7 @@ def _events(log: AuditLog) -> list[tuple[str, int]]:
 
 def test_finished_answer_has_started_and_answer_rows(fake_llm: FakeLLM, log: AuditLog) -> None:
     fake_llm.script(Reply("Mức đóng bằng 4,5% tiền lương [1]."))
-    answer = _pipeline(fake_llm, log).run(QUESTION, caller=Caller("k1", "user"))
+    answer = _pipeline(fake_llm, log).run(QUESTION, caller=Caller(key_id="k1", role="user"))
     assert "4,5%" in answer.answer
     rows = log.rows("hc")
     assert _events(log) == [("started", 0), ("answer", 1)]

@@ -31,7 +31,7 @@ class FakeCatalog:
         self.ingested: list[dict[str, bytes]] = []
         self.fail_with: Exception | None = None
 
-    def list(self) -> list[dict[str, Any]]:
+    def sandboxes(self) -> list[dict[str, Any]]:
         return [dict(s) for s in SANDBOXES]
 
     def pipeline(self, name: str) -> AnswerPipeline:

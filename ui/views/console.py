@@ -190,11 +190,11 @@ def audit_tab(ctx: Context) -> None:
         _missing(f"câu hỏi nào trong nhật ký của sandbox {sandbox}")
         return
     actions = c2.multiselect(
-        "Hành động của guardrail", list(ACTIONS), format_func=ACTIONS.get, key="audit_actions", placeholder="Tất cả"
+        "Hành động của guardrail", list(ACTIONS), format_func=lambda a: ACTIONS.get(a, a), key="audit_actions", placeholder="Tất cả"
     )
     days = [d for d in (_day(r) for r in rows) if d is not None]
     span = c3.date_input(
-        "Khoảng ngày", value=(min(days), max(days)) if days else (), key="audit_days", format="DD/MM/YYYY"
+        "Khoảng ngày", value=(min(days), max(days)) if days else None, key="audit_days", format="DD/MM/YYYY"
     )
     closed = {r.get("ref_seq") for r in rows if r.get("ref_seq")}
     rows = [r for r in rows if not (r.get("event") == "started" and r.get("seq") in closed)]  # one line a request

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -83,6 +84,7 @@ if require(ctx, ("audit", "ingest"), "Kho tài liệu"):
             _flash()
 
     st.subheader("Tài liệu trong sandbox")
+    documents: list[dict[str, Any]] | None
     try:
         documents = ctx.client.documents(ctx.sandbox, ctx.access)
     except UnsupportedByApi as exc:

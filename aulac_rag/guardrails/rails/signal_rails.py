@@ -71,7 +71,7 @@ class InjectionRail(SignalRail):
     """Prompt injection, jailbreaks and system-prompt extraction (Vietnamese and English)."""
 
     Params = SignalParams
-    lexicon = injection
+    lexicon: ClassVar[ModuleType | None] = injection
     squash = True
 
 
@@ -80,7 +80,7 @@ class SelfHarmRail(SignalRail):
     """Suicidal ideation and self-harm: escalate with hotlines."""
 
     Params = SignalParams
-    lexicon = self_harm
+    lexicon: ClassVar[ModuleType | None] = self_harm
 
 
 @input_rails.register("harm")
@@ -88,4 +88,4 @@ class HarmRail(SignalRail):
     """Weapons, drug making, hurting, hacking or scamming others asked as a how-to."""
 
     Params = SignalParams
-    lexicon = harm
+    lexicon: ClassVar[ModuleType | None] = harm
