@@ -69,9 +69,12 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:  # usage errors (typer's own click) and anything unexpected
-        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
-        if isinstance(exc, typer.TyperException) and callable(show) and isinstance(exit_code, int):
-            show()  # typer's click ClickException: "Usage: … Error: Invalid value for '--k': …"
+        message, exit_code = getattr(exc, "format_message", None), getattr(exc, "exit_code", None)
+        if isinstance(exc, typer.TyperException) and callable(message) and isinstance(exit_code, int):
+            # typer's usage errors, in one line: "error: Invalid value for '--k': … (aulac ask --help)"
+            context = getattr(exc, "ctx", None)
+            where = f" ({context.command_path} --help)" if context is not None else ""
+            print(f"error: {message()}{where}", file=sys.stderr)
             sys.exit(exit_code)
         if os.environ.get("AULAC_DEBUG"):
             raise
