@@ -212,6 +212,56 @@ class SandboxService:
             signed = (signed + " " if signed else f"{caller.key_id} ({caller.role}): ") + f"→ {status}"
         return store.update(incident_id, status=status, owner=None, note=signed or None)
 
+    # --- what a regulator reads -------------------------------------------------------------
+
+    def settings(self, name: str) -> dict[str, Any]:
+        """The sandbox's definition as files and values: sandbox.yaml, policy, prompt, thresholds, models."""
+        from aulac_rag.evaluation import effective_thresholds, metric_specs
+
+        box = self.sandbox(name)
+        config = box.config
+
+        def read(relative: str) -> str | None:
+            path = box.folder / relative
+            return path.read_text(encoding="utf-8") if path.is_file() else None
+
+        configured = dict(config.evaluation.thresholds)
+        thresholds = [
+            {"name": n, "label": metric_specs.get(n).label, "threshold": v, "from_config": n in configured}
+            for n, v in effective_thresholds(configured, list(metric_specs.names())).items()
+        ]
+        return {
+            "name": box.name,
+            "domain": config.domain,
+            "description": config.description,
+            "sandbox_yaml": read("sandbox.yaml"),
+            "policy_file": config.guardrails.policy_file,
+            "policy": read(config.guardrails.policy_file),
+            "prompt_file": config.generation.prompt_file,
+            "prompt": read(config.generation.prompt_file),
+            "trial_plan": read("trial.yaml"),
+            "thresholds": thresholds,
+            "generation": {"backend": config.generation.backend, "model": config.generation.model},
+            "embedder": config.retrieval.embedder.name,
+        }
+
+    def reports(self, name: str) -> list[dict[str, Any]]:
+        """Saved evaluation runs, newest first: ``{"run", "data"}`` (``data`` is the run's report.json)."""
+        import json
+
+        self.sandbox(name)
+        root = self.home / "reports" / name
+        if not root.is_dir():
+            return []
+        found = []
+        for folder in sorted((p for p in root.iterdir() if (p / "report.json").is_file()), reverse=True):
+            try:
+                data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            found.append({"run": folder.name, "data": data if isinstance(data, dict) else {}})
+        return found
+
     # --- evaluation ------------------------------------------------------------------------
 
     def evaluate(self, name: str, *, out: Path | None = None, log: Callable[[str], None] | None = None,

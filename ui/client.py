@@ -93,8 +93,8 @@ class AulacClient(Protocol):
     def delete_document(self, sandbox: str, doc_id: str, access: ApiKey | None) -> bool: ...
     def audit_rows(self, sandbox: str, access: ApiKey | None, limit: int = 500) -> list[dict[str, Any]]: ...
     def audit_verify(self, sandbox: str, access: ApiKey | None) -> dict[str, Any]: ...
-    def sandbox_settings(self, sandbox: str) -> dict[str, Any]: ...
-    def reports(self, sandbox: str) -> list[Report]: ...
+    def sandbox_settings(self, sandbox: str, access: ApiKey | None = None) -> dict[str, Any]: ...
+    def reports(self, sandbox: str, access: ApiKey | None = None) -> list[Report]: ...
     def can_evaluate(self) -> bool: ...
     def run_evaluation(
         self, sandbox: str, access: ApiKey | None, *, limit: int | None = None, redteam: bool = True
@@ -199,55 +199,21 @@ class LocalClient:
         _require(access, "audit", sandbox)
         return self.service.audit_log.verify(sandbox).to_dict()
 
-    def sandbox_settings(self, sandbox: str) -> dict[str, Any]:
-        box = self.service.sandbox(sandbox)
-        config = box.config
+    def sandbox_settings(self, sandbox: str, access: ApiKey | None = None) -> dict[str, Any]:
+        return self.service.settings(sandbox)
 
-        def read(relative: str) -> str | None:
-            path = box.folder / relative
-            return path.read_text(encoding="utf-8") if path.is_file() else None
-
-        return {
-            "name": box.name,
-            "domain": config.domain,
-            "description": config.description,
-            "folder": str(box.folder),
-            "sandbox_yaml": read("sandbox.yaml"),
-            "policy_file": config.guardrails.policy_file,
-            "policy": read(config.guardrails.policy_file),
-            "prompt_file": config.generation.prompt_file,
-            "prompt": read(config.generation.prompt_file),
-            "thresholds": _thresholds(dict(config.evaluation.thresholds)),
-            "generation": {"backend": config.generation.backend, "model": config.generation.model},
-            "embedder": config.retrieval.embedder.name,
-        }
-
-    def reports(self, sandbox: str) -> list[Report]:
+    def reports(self, sandbox: str, access: ApiKey | None = None) -> list[Report]:
         root = self.home / "reports" / sandbox
-        if not root.is_dir():
-            return []
-        found = []
-        for folder in sorted((p for p in root.iterdir() if (p / "report.json").is_file()), reverse=True):
-            try:
-                data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            found.append(Report(run=folder.name, path=str(folder), data=data if isinstance(data, dict) else {}))
-        return found
+        return [Report(run=r["run"], path=str(root / r["run"]), data=r["data"]) for r in self.service.reports(sandbox)]
 
     def can_evaluate(self) -> bool:
-        return _evaluation_module() is not None
+        return True
 
     def run_evaluation(
         self, sandbox: str, access: ApiKey | None, *, limit: int | None = None, redteam: bool = True
     ) -> dict[str, Any]:
         """``aulac eval SANDBOX``: run the evaluation set (and red-team suite), save report.json/.md/.html."""
         _require(access, "audit", sandbox)
-        modules = _evaluation_module()
-        if modules is None:
-            raise UnsupportedByApi(
-                "mô-đun đánh giá (aulac_rag.evaluation, aulac_rag.report) chưa có trong bản cài đặt này"
-            )
         _, summary = self.service.evaluate(sandbox, limit=limit, redteam=redteam)
         return {**summary, "report": summary["html"]}
 
@@ -295,30 +261,6 @@ def _require(access: ApiKey | None, action: str, sandbox: str, ingest_ok: bool =
         check_access(access, action, sandbox)
     except AccessDenied as exc:
         raise ClientError(str(exc), exc.status) from None
-
-
-def _thresholds(configured: dict[str, float]) -> list[dict[str, Any]]:
-    """Every metric's threshold: ``sandbox.yaml``'s, else the evaluation module's default."""
-    try:
-        from aulac_rag.evaluation import effective_thresholds, metric_specs
-    except ImportError:
-        return [{"name": k, "label": "", "threshold": v, "from_config": True} for k, v in configured.items()]
-    names = list(metric_specs.names())
-    return [
-        {"name": n, "label": metric_specs.get(n).label, "threshold": v, "from_config": n in configured}
-        for n, v in effective_thresholds(configured, names).items()
-    ]
-
-
-def _evaluation_module() -> tuple[Any, Any] | None:
-    """``(aulac_rag.evaluation, aulac_rag.report)`` when both are installed."""
-    try:
-        from aulac_rag import evaluation, report
-    except ImportError:
-        return None
-    if not hasattr(evaluation, "EvaluationRunner") or not hasattr(report, "write_eval_report"):
-        return None
-    return evaluation, report
 
 
 # --- the API server ---------------------------------------------------------------------
@@ -485,19 +427,22 @@ class ApiClient:
     def audit_verify(self, sandbox: str, access: ApiKey | None) -> dict[str, Any]:
         return self._call("GET", f"/v1/sandboxes/{sandbox}/audit/verify", self._secret(access)).json()
 
-    def sandbox_settings(self, sandbox: str) -> dict[str, Any]:
-        raise UnsupportedByApi("API chưa có điểm cuối đọc cấu hình sandbox")
+    def sandbox_settings(self, sandbox: str, access: ApiKey | None = None) -> dict[str, Any]:
+        return self._call("GET", f"/v1/sandboxes/{sandbox}/settings", self._secret(access)).json()
 
-    def reports(self, sandbox: str) -> list[Report]:
-        raise UnsupportedByApi("API chưa có điểm cuối đọc báo cáo đánh giá")
+    def reports(self, sandbox: str, access: ApiKey | None = None) -> list[Report]:
+        found = self._call("GET", f"/v1/sandboxes/{sandbox}/reports", self._secret(access)).json()
+        return [Report(run=r["run"], path=f"{self.where}/v1/sandboxes/{sandbox}/reports", data=r["data"]) for r in found]
 
     def can_evaluate(self) -> bool:
-        return False
+        return True
 
     def run_evaluation(
         self, sandbox: str, access: ApiKey | None, *, limit: int | None = None, redteam: bool = True
     ) -> dict[str, Any]:
-        raise UnsupportedByApi("API chưa có điểm cuối chạy đánh giá")
+        path = f"/v1/sandboxes/{sandbox}/eval"
+        data = self._call("POST", path, self._secret(access), json={"limit": limit, "redteam": redteam}).json()
+        return {**data["summary"], "report": data["summary"]["html"]}
 
 
 @dataclass(frozen=True)

@@ -156,9 +156,23 @@ async def ingest_local(name: str, body: IngestRequest, key: KeyDep, cat: Catalog
     return summary.to_dict()
 
 
-@router.post("/sandboxes/{name}/eval", summary="Run the evaluation set and write its reports (local owner token only)")
+@router.get("/sandboxes/{name}/settings", summary="The sandbox's policy, prompt, plan and thresholds (regulator, admin)")
+def settings(name: str, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
+    authorize(key, "audit", name)
+    return cat.settings(name)
+
+
+@router.get("/sandboxes/{name}/reports", summary="Saved evaluation runs, newest first (regulator, admin)")
+def reports(name: str, key: KeyDep, cat: CatalogDep) -> list[dict[str, Any]]:
+    authorize(key, "audit", name)
+    return cat.reports(name)
+
+
+@router.post("/sandboxes/{name}/eval", summary="Run the evaluation set and write its reports (regulator, admin)")
 async def evaluate(name: str, body: EvalRequest, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
-    _owner_only(key)
+    authorize(key, "audit", name)
+    if body.out is not None:
+        _owner_only(key)  # a folder on the server's disk: the local CLI only
     options = {"k": body.k, "limit": body.limit, "judge": body.judge, "redteam": body.redteam}
     out = Path(body.out) if body.out else None
     run, summary = await run_in_threadpool(lambda: cat.evaluate(name, out=out, **options))

@@ -53,7 +53,7 @@ def evaluation_tab(ctx: Context) -> None:
     else:
         _missing("chức năng chạy đánh giá: mô-đun đánh giá chưa được cài (hoặc giao diện đang dùng API)")
     try:
-        reports = ctx.client.reports(ctx.sandbox)
+        reports = ctx.client.reports(ctx.sandbox, ctx.access)
     except UnsupportedByApi as exc:
         _missing("báo cáo đánh giá qua API", exc)
         return
@@ -101,7 +101,7 @@ def chart_frame(chart: dict[str, dict[str, float]]):  # noqa: ANN201 - a pandas 
 def redteam_tab(ctx: Context) -> None:
     st.subheader("Kết quả red-team (bộ tấn công và câu hỏi nhạy cảm)")
     try:
-        reports = ctx.client.reports(ctx.sandbox)
+        reports = ctx.client.reports(ctx.sandbox, ctx.access)
     except UnsupportedByApi as exc:
         _missing("kết quả red-team qua API", exc)
         return
@@ -353,7 +353,7 @@ def _trial_change(ctx: Context, action: str, reason: str) -> None:
 def settings_tab(ctx: Context) -> None:
     st.subheader("Chính sách, lời nhắc hệ thống và ngưỡng (chỉ đọc)")
     try:
-        settings = ctx.client.sandbox_settings(ctx.sandbox)
+        settings = ctx.client.sandbox_settings(ctx.sandbox, ctx.access)
     except UnsupportedByApi as exc:
         _missing("cấu hình sandbox qua API", exc)
         return
