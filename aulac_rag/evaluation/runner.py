@@ -323,6 +323,7 @@ class EvaluationRunner:
             "eval_file": str(eval_path),
             "eval_sha256": hashlib.sha256(eval_path.read_bytes()).hexdigest(),
             "items": len(results),
+            "eval_set_size": len(load_eval_set(eval_path, None)),  # a run with a limit covers part of it
             "limit": self.limit,
             "judge": judged,
             "context_similarity": self.config.context_similarity,

@@ -48,8 +48,10 @@ def evaluation_tab(ctx: Context) -> None:
                     except AulacError as exc:
                         st.error(f"Đánh giá thất bại: {exc}")
                     else:
-                        verdict = "đạt mọi ngưỡng" if result.get("passed") else "chưa đạt mọi ngưỡng"
-                        st.success(f"Đã chạy xong đánh giá: {verdict}. Báo cáo: `{result.get('report', '')}`")
+                        if result.get("passed"):
+                            st.success("Đã chạy xong đánh giá: đạt mọi ngưỡng.", icon=":material/check_circle:")
+                        else:
+                            st.warning("Đã chạy xong đánh giá: chưa đạt mọi ngưỡng (xem bảng bên dưới).")
     else:
         _missing("chức năng chạy đánh giá: mô-đun đánh giá chưa được cài (hoặc giao diện đang dùng API)")
     try:
@@ -61,7 +63,18 @@ def evaluation_tab(ctx: Context) -> None:
         _missing(f"báo cáo đánh giá nào cho sandbox {ctx.sandbox} (chạy `aulac eval {ctx.sandbox}`)")
         return
     runs = {r.run: r for r in reports}
-    chosen: Report = runs[st.selectbox("Lần chạy", list(runs), key="eval_run")]
+    full = [r.run for r in reports if not _partial(r)]
+    names = list(runs)
+    default = names.index(full[0]) if full else 0  # a partial run never becomes the headline
+    chosen: Report = runs[
+        st.selectbox("Lần chạy", names, index=default, format_func=lambda n: _run_label(runs[n]), key="eval_run")
+    ]
+    if _partial(chosen):
+        covered, total = _coverage(chosen)
+        st.warning(
+            f"Lần chạy một phần: {covered}/{total} câu hỏi của bộ đánh giá; không dùng làm kết quả chính của thử nghiệm.",
+            icon=":material/rule:",
+        )
     rows = metric_rows(chosen.data)
     if not rows:
         st.warning("Báo cáo không có chỉ số nào đọc được.")
@@ -90,6 +103,24 @@ def evaluation_tab(ctx: Context) -> None:
                 mime=mime,
                 key=f"dl_{name}",
             )
+
+
+def _coverage(report: Report) -> tuple[int, int]:
+    settings = report.data.get("settings") or {}
+    items = int(settings.get("items") or len(report.data.get("items") or []))
+    total = int(settings.get("eval_set_size") or items)
+    return items, total
+
+
+def _partial(report: Report) -> bool:
+    covered, total = _coverage(report)
+    return bool((report.data.get("settings") or {}).get("limit")) or covered < total
+
+
+def _run_label(report: Report) -> str:
+    covered, total = _coverage(report)
+    verdict = "đạt" if report.data.get("passed") else "chưa đạt"
+    return f"{report.run} · {covered}/{total} câu · {verdict}" + (" · một phần" if _partial(report) else "")
 
 
 def chart_frame(chart: dict[str, dict[str, float]]):  # noqa: ANN201 - a pandas DataFrame
