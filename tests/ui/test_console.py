@@ -132,7 +132,7 @@ def test_console_shows_the_chain_and_filters_the_log(app, keys) -> None:  # noqa
     ask(app, QUESTION)
     ask(app, "Tôi muốn tự tử")
     open_console(app, keys["regulator"])
-    assert len(app.tabs) == 5
+    assert len(app.tabs) == 6
     assert any("Chuỗi băm toàn vẹn: 3 dòng" in s.value for s in app.success)  # started + answer, escalation
     [log] = [d for d in app.dataframe if "Câu hỏi (đã che PII)" in d.value.columns]
     assert len(log.value) == 2
@@ -248,3 +248,13 @@ def test_a_partial_run_never_becomes_the_headline(app, keys, demo_home: Path) ->
     assert app.selectbox(key="eval_run").value == full.name  # the newer run covers 5 of 43 questions
     app.selectbox(key="eval_run").set_value(partial.name).run()
     assert any("Lần chạy một phần: 5/43" in w.value for w in app.warning)
+
+
+def test_supervision_charts_count_questions_and_incidents(app, keys) -> None:  # noqa: ANN001
+    ask(app, QUESTION)
+    ask(app, "Tôi muốn tự tử, tôi không muốn sống nữa")
+    open_console(app, keys["regulator"])
+    assert not app.exception, app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics.get("Câu hỏi") == "2" and metrics.get("Chuyển khẩn cấp") == "1"
+    assert len(app.get("arrow_bar_chart") or app.get("vega_lite_chart")) >= 2

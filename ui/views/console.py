@@ -372,6 +372,59 @@ def trial_tab(ctx: Context) -> None:
             st.rerun()
 
 
+def supervision_tab(ctx: Context) -> None:
+    """Live supervision: per day, questions, refusals, escalations, errors and latency; incidents."""
+    import pandas as pd
+
+    st.subheader("Giám sát theo ngày")
+    try:
+        rows = ctx.client.audit_rows(ctx.sandbox, ctx.access, limit=10000)
+        incidents = ctx.client.incidents(ctx.sandbox, "all", ctx.access)
+    except AulacError as exc:
+        st.error(f"Không đọc được số liệu giám sát: {exc}")
+        return
+    requests = [r for r in rows if r.get("event", "answer") in ("answer", "aborted", "error")]
+    if not requests:
+        _missing(f"câu hỏi nào trong nhật ký của sandbox {ctx.sandbox}")
+    else:
+        frame = pd.DataFrame(
+            {
+                "Ngày": [str(r.get("ts", ""))[:10] for r in requests],
+                "Câu hỏi": 1,
+                "Bị từ chối": [int(bool(r.get("refused"))) for r in requests],
+                "Chuyển khẩn cấp": [int("escalate" in _actions(r)) for r in requests],
+                "Lỗi / bị ngắt": [int(r.get("event") in ("error", "aborted")) for r in requests],
+                "Độ trễ (ms)": [float(r.get("latency_ms") or 0) for r in requests],
+            }
+        )
+        daily = frame.groupby("Ngày").sum(numeric_only=True).drop(columns=["Độ trễ (ms)"])
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric("Câu hỏi", int(daily["Câu hỏi"].sum()))
+        c2.metric("Bị từ chối", int(daily["Bị từ chối"].sum()))
+        c3.metric("Chuyển khẩn cấp", int(daily["Chuyển khẩn cấp"].sum()))
+        c4.metric("Lỗi / bị ngắt", int(daily["Lỗi / bị ngắt"].sum()))
+        st.bar_chart(daily, stack=False, y_label="số lượt", x_label="ngày", height=280)
+        latency = frame.groupby("Ngày")["Độ trễ (ms)"].quantile(0.95).rename("Độ trễ p95 (ms)")
+        st.line_chart(latency, y_label="ms", x_label="ngày", height=220)
+        rules: dict[str, int] = {}
+        for r in requests:
+            for g in r.get("guardrails") or []:
+                if g.get("action") in ("block", "escalate"):
+                    rules[str(g.get("rule"))] = rules.get(str(g.get("rule")), 0) + 1
+        if rules:
+            st.caption("Quy tắc chặn hoặc chuyển khẩn cấp, theo số lượt")
+            st.bar_chart(pd.Series(rules, name="lượt"), y_label="lượt", x_label="quy tắc", height=220)
+    st.subheader("Sự cố theo mức độ và trạng thái")
+    if not incidents:
+        st.caption("Chưa có sự cố nào.")
+        return
+    table = pd.crosstab(
+        pd.Series([i["severity"] for i in incidents], name="Mức độ"),
+        pd.Series([INCIDENT_STATUS.get(i["status"], i["status"]) for i in incidents], name="Trạng thái"),
+    )
+    st.bar_chart(table, y_label="sự cố", x_label="mức độ", height=220)
+
+
 def _trial_change(ctx: Context, action: str, reason: str) -> None:
     try:
         ctx.client.change_trial(ctx.sandbox, action, reason, ctx.access)
@@ -435,6 +488,7 @@ if require(ctx, ("audit",), "Bảng điều khiển giám sát"):
             ":material/receipt_long: Nhật ký kiểm toán",
             ":material/policy: Chính sách & cấu hình",
             ":material/gavel: Thử nghiệm & sự cố",
+            ":material/monitoring: Giám sát",
         ]
     )
     with tabs[0]:
@@ -447,3 +501,5 @@ if require(ctx, ("audit",), "Bảng điều khiển giám sát"):
         settings_tab(ctx)
     with tabs[4]:
         trial_tab(ctx)
+    with tabs[5]:
+        supervision_tab(ctx)
