@@ -91,6 +91,18 @@ def test_cli_goes_through_the_running_server(served: tuple[Path, str], tmp_path:
     hits = _aulac(home, "retrieve", "tiny", "viện phí", "--json")
     assert hits.returncode == 0 and json.loads(hits.stdout)["hits"][0]["doc_id"] == "vien-phi.md"
 
+    evaluation = home / "sandboxes" / "tiny" / "eval.jsonl"
+    evaluation.write_text(json.dumps({
+        "id": "t-1", "question": "Người bệnh thanh toán viện phí ở đâu?",
+        "reference": "Tại quầy thu ngân của bệnh viện.", "reference_doc_ids": ["vien-phi.md"],
+        "reference_contexts": ["Người bệnh thanh toán viện phí tại quầy thu ngân của bệnh viện trước khi xuất viện."],
+    }, ensure_ascii=False) + "\n", encoding="utf-8")  # fmt: skip
+    out = tmp_path / "eval-run"
+    evaluated = _aulac(home, "eval", "tiny", "--no-redteam", "--no-judge", "--out", str(out), "--json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    summary = json.loads(evaluated.stdout)
+    assert summary["metrics"]["hit_at_k"] == 1.0 and (out / "report.json").is_file()
+
     # the owner token is needed: a stranger cannot make the server read local paths
     stranger = httpx.post(f"{url}/v1/sandboxes/tiny/ingest", json={"paths": ["/etc"]}, timeout=10)
     assert stranger.status_code == 401
