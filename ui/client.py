@@ -77,7 +77,9 @@ class AulacClient(Protocol):
 
     def sandboxes(self) -> list[dict[str, Any]]: ...
     def access(self, key_text: str | None, sandbox: str) -> ApiKey | None: ...
-    def ask(self, sandbox: str, question: str, history: Sequence[Turn], access: ApiKey | None) -> AnswerStreamLike: ...
+    def ask(
+        self, sandbox: str, question: str, history: Sequence[Turn], access: ApiKey | None, participant: str = "ui"
+    ) -> AnswerStreamLike: ...
     def document_titles(self, sandbox: str) -> dict[str, str]: ...
     def trial(self, sandbox: str) -> dict[str, Any]: ...
     def change_trial(self, sandbox: str, action: str, reason: str, access: ApiKey | None) -> dict[str, Any]: ...
@@ -139,8 +141,11 @@ class LocalClient:
             return None
         return KeyStore.for_home(self.home).authenticate(key_text)
 
-    def ask(self, sandbox: str, question: str, history: Sequence[Turn], access: ApiKey | None) -> AnswerStreamLike:
-        caller = Caller(key_id=access.key_id, role=access.role) if access else Caller(key_id="ui", role="ui")
+    def ask(
+        self, sandbox: str, question: str, history: Sequence[Turn], access: ApiKey | None, participant: str = "ui"
+    ) -> AnswerStreamLike:
+        """``participant``: the anonymous chat session's id, audited as its key id (role ``ui``)."""
+        caller = Caller(key_id=access.key_id, role=access.role) if access else Caller(key_id=participant, role="ui")
         return self.service.ask(sandbox, question, list(history), caller=caller)
 
     def document_titles(self, sandbox: str) -> dict[str, str]:
@@ -376,7 +381,9 @@ class ApiClient:
             raise
         return _ApiKeyText(key_id=me["key_id"], sandbox=me["sandbox"], role=me["role"], label="API", secret=key)
 
-    def ask(self, sandbox: str, question: str, history: Sequence[Turn], access: ApiKey | None) -> AnswerStreamLike:
+    def ask(
+        self, sandbox: str, question: str, history: Sequence[Turn], access: ApiKey | None, participant: str = "ui"
+    ) -> AnswerStreamLike:
         body = {"question": question, "history": [{"question": q, "answer": a} for q, a in history], "stream": True}
         return ApiAnswerStream(self, sandbox, body, self._secret(access))
 

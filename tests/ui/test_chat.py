@@ -124,4 +124,4 @@ def test_questions_are_audited(app, demo_home: Path) -> None:  # noqa: ANN001
     ask(app, QUESTION)
     rows = AuditLog.for_home(demo_home).rows("healthcare")
     assert [r["event"] for r in rows] == ["started", "answer"]  # on record before generation, closed after
-    assert rows[1]["key_id"] == "ui" and rows[1]["question"] == QUESTION
+    assert rows[1]["key_id"].startswith("anon-") and rows[1]["role"] == "ui" and rows[1]["question"] == QUESTION

@@ -58,7 +58,8 @@ if question:
         history = [(t["question"], t["answer"].answer) for t in turns]
         try:
             with st.spinner("Đang tìm trong tài liệu…"):
-                stream = ctx.client.ask(ctx.sandbox, question, history, ctx.access)
+                participant = st.session_state.setdefault("participant", f"anon-{uuid.uuid4().hex[:10]}")
+                stream = ctx.client.ask(ctx.sandbox, question, history, ctx.access, participant)
             st.write_stream(stream)
             answer = stream.answer()
         except AulacError as exc:
