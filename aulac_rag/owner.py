@@ -50,7 +50,7 @@ def owner_path(home: str | Path | None = None) -> Path:
 
 def claim_home(home: str | Path | None, url: str) -> Owner:
     """Record this process as the owner of ``home``; ConfigError when another live process owns it."""
-    current = find_owner(home, check_http=False)
+    current = find_owner(home)  # a record whose process is gone or does not answer is stale
     if current is not None and current.pid != os.getpid():
         raise ConfigError(
             f"another aulac process (pid {current.pid}, {current.url}) already serves {resolve_home(home)}; "

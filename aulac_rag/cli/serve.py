@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
             )
         home = resolve_home()
         os.environ["AULAC_HOME"] = str(home)
-        current = find_owner(home, check_http=False)
+        current = find_owner(home)
         if current is not None:
             raise ConfigError(
                 f"another aulac process (pid {current.pid}, {current.url}) already serves {home}; "

@@ -158,3 +158,20 @@ def test_the_chat_app_owns_the_home_and_the_cli_ingests_through_it(
         assert answer.citations and answer.citations[0].doc_id == "gio.md"
     finally:
         client.close()
+
+
+def test_a_record_of_a_live_process_that_does_not_answer_is_stale(tmp_path: Path) -> None:
+    from aulac_rag.owner import claim_home, release_home
+
+    home = tmp_path / "home"
+    path = owner_path(home)
+    path.parent.mkdir(parents=True)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path.write_text(json.dumps({"url": f"http://127.0.0.1:{port}", "pid": os.getppid(), "token": "x", "started": ""}))
+    assert find_owner(home) is None
+    owner = claim_home(home, "http://127.0.0.1:1")  # a crashed app's record (its pid reused) does not block
+    assert json.loads(path.read_text())["pid"] == os.getpid()
+    release_home(home, owner)
+    assert not path.exists()
