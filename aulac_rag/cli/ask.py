@@ -22,6 +22,8 @@ def render_answer(answer: Answer, *, include_text: bool = True) -> str:
         lines += [f"- [{g.rule}/{g.action}] {g.message}" for g in notes]
     mode = "LLM" if answer.mode == "llm" else "trích xuất (không dùng LLM)"
     lines += ["", f"Chế độ: {mode} · {answer.backend}:{answer.model} · {answer.timings_ms.get('total', 0):.0f} ms"]
+    if answer.disclosure:  # the person reading must be able to tell that an AI answered (Law on AI, Art. 11.1)
+        lines.append(f"({answer.disclosure})")
     return "\n".join(lines)
 
 
