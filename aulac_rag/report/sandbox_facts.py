@@ -165,3 +165,21 @@ def feedback_facts(sandbox: Any) -> dict[str, int]:
         return store.counts(sandbox.name)
     finally:
         store.close()
+
+
+def trial_facts(sandbox: Any) -> dict[str, Any]:
+    """The controlled trial: plan, state and history, and the incident register's counts and open items."""
+    from aulac_rag.incidents import IncidentStore
+    from aulac_rag.trial import trial_of
+
+    trial = trial_of(sandbox)
+    status = trial.status().model_dump(mode="json")
+    plan = trial.plan.model_dump(mode="json") if trial.plan is not None else None
+    incidents = [i.model_dump() for i in IncidentStore.for_home(sandbox.home).find(sandbox.name, "all")]
+    counts: dict[str, dict[str, int]] = {}
+    for item in incidents:
+        by_kind = counts.setdefault(item["kind"], {"open": 0, "acknowledged": 0, "resolved": 0})
+        by_kind[item["status"]] = by_kind.get(item["status"], 0) + 1
+    still_open = [i for i in incidents if i["status"] != "resolved"]
+    return {"status": status, "plan": plan, "incident_counts": counts, "open_incidents": still_open[:50]}
+

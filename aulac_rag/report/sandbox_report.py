@@ -79,6 +79,7 @@ def collect_facts(sandbox: Any, eval_run: str | Path | None = None, redteam: boo
         "redteam": sf.redteam_facts(sandbox) if redteam else None,
         "audit": sf.audit_facts(sandbox),
         "feedback": sf.feedback_facts(sandbox),
+        "trial": sf.trial_facts(sandbox),
     }
 
 
@@ -284,6 +285,58 @@ def _audit(doc: Document, a: dict[str, Any], feedback: dict[str, int]) -> None:
     )
 
 
+_STATE_VI = {"development": "phát triển (chưa có kế hoạch thử nghiệm)", "draft": "bản nháp",
+             "approved": "đã phê duyệt", "running": "đang chạy", "suspended": "tạm dừng", "ended": "đã kết thúc"}  # fmt: skip
+_STATUS_VI = {"open": "mới", "acknowledged": "đã tiếp nhận", "resolved": "đã xử lý"}
+
+
+def _trial(doc: Document, t: dict[str, Any] | None) -> None:
+    section = doc.section("6. Thử nghiệm có kiểm soát và sổ sự cố")
+    if not t:
+        section.add(Para("Không có thông tin thử nghiệm."))
+        return
+    status, plan = t["status"], t.get("plan")
+    if plan is None:
+        section.add(Para(status["message"], "bad"))
+    else:
+        section.add(
+            KeyValues(
+                [
+                    ("Trạng thái", f"{_STATE_VI.get(status['state'], status['state'])} — {status['message']}"),
+                    ("Đơn vị vận hành", plan["organization"]),
+                    ("Mục đích", plan["purpose"]),
+                    ("Thời gian", f"{plan['start']} → {plan['end']}"),
+                    ("Mức rủi ro", f"{plan['risk_level']} — {plan.get('risk_rationale', '')}"),
+                    ("Số người tham gia tối đa", str(plan["participants_max"])),
+                    ("Thông báo cho người dùng", plan["disclosure"]),
+                ]
+            )
+        )
+        if plan.get("risks"):
+            rows = [[r["risk"], "; ".join(r["controls"])] for r in plan["risks"]]
+            section.add(Table(["Rủi ro", "Biện pháp kiểm soát"], rows))
+        if plan.get("exit_criteria"):
+            section.add(Bullets([f"{k} ≥ {v}" for k, v in plan["exit_criteria"].items()]))
+    if status.get("history"):
+        rows = [[h["time"], _STATE_VI.get(h["state"], h["state"]), h["by"], h["reason"]] for h in status["history"]]
+        section.add(Table(["Thời gian", "Trạng thái", "Người thực hiện", "Lý do"], rows))
+    counts = t.get("incident_counts") or {}
+    if counts:
+        rows = [[kind, str(c.get("open", 0)), str(c.get("acknowledged", 0)), str(c.get("resolved", 0))]
+                for kind, c in sorted(counts.items())]  # fmt: skip
+        section.add(Table(["Loại sự cố", "Mới", "Đã tiếp nhận", "Đã xử lý"], rows))
+    else:
+        section.add(Para("Chưa ghi nhận sự cố nào.", "ok"))
+    for item in t.get("open_incidents") or []:
+        section.add(
+            Para(
+                f"#{item['id']} [{item['severity']}, {_STATUS_VI.get(item['status'], item['status'])}, hạn "
+                f"{item['deadline'][:16]}] {item['kind']}: {item['summary']} ({item['audit_ref']})",
+                "bad" if item["severity"] in ("high", "critical") else "note",
+            )
+        )
+
+
 def build_sandbox_document(facts: dict[str, Any]) -> Document:
     d = facts["definition"]
     doc = Document(
@@ -299,7 +352,8 @@ def build_sandbox_document(facts: dict[str, Any]) -> Document:
     _evaluation(doc, facts["evaluation"], facts["sandbox"])
     _redteam(doc, facts["redteam"])
     _audit(doc, facts["audit"], facts["feedback"])
-    doc.section("6. Ngày lập báo cáo").add(Para(f"Báo cáo được lập {facts['date']}."))
+    _trial(doc, facts.get("trial"))
+    doc.section("7. Ngày lập báo cáo").add(Para(f"Báo cáo được lập {facts['date']}."))
     return doc
 
 

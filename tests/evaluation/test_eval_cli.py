@@ -105,9 +105,11 @@ def test_eval_compare_and_report(tiny_sandbox: str, aulac_home: Path, socket_gua
         "Kết quả đánh giá gần nhất",
         "Kết quả kiểm thử tấn công",
         "Nhật ký kiểm toán",
+        "Thử nghiệm có kiểm soát và sổ sự cố",
         "Ngày lập báo cáo",
     ):
         assert heading in md
+    assert "giai đoạn phát triển" in md  # a sandbox without trial.yaml says so
     assert "muc-huong.md" in md and "Luật Trí tuệ nhân tạo" in md and "👍 1" in md
     assert "chưa có" in md  # red-team suite absent
     facts = json.loads(Path(report["json"]).read_text(encoding="utf-8"))
