@@ -90,6 +90,8 @@ class GenerationConfig(_Strict):
     # questions on the shared retrieval sets (see aulac_rag.generation.lexical.relevance)
     min_lexical_relevance: float = Field(0.1, ge=0, le=1)
     rewrite_followups: bool = True
+    # the next step offered after "not found" (who to ask, where to go), in Vietnamese
+    not_found_hint: str = ""
     extractive_sentences: int = Field(3, ge=1, le=20)  # sentences the extractive backend quotes
     max_history_turns: int = Field(3, ge=0, le=20)  # earlier turns shown to the LLM
 

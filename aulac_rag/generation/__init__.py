@@ -19,7 +19,9 @@ from aulac_rag.generation.prompting import (
     PromptBuilder,
     Turn,
     contexts_from_hits,
+    is_not_found,
     load_system_prompt,
+    not_found_reply,
 )
 from aulac_rag.generation.rewrite import QuestionRewriter, Rewrite
 
@@ -41,6 +43,8 @@ __all__ = [
     "Turn",
     "check_citations",
     "contexts_from_hits",
+    "is_not_found",
+    "not_found_reply",
     "generators",
     "load_generator",
     "load_system_prompt",

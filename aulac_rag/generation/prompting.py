@@ -10,8 +10,21 @@ from aulac_rag.errors import ConfigError
 from aulac_rag.generation.base import Context, Prompt
 from aulac_rag.retrieval.types import Hit
 
-#: The exact answer when retrieval finds nothing relevant; nothing is generated.
-NOT_FOUND_ANSWER = "Không tìm thấy thông tin này trong tài liệu của sandbox"
+#: The exact answer when retrieval finds nothing relevant; nothing is generated. A sandbox's
+#: ``generation.not_found_hint`` (its next step for the user) follows it.
+NOT_FOUND_ANSWER = "Không tìm thấy thông tin này trong các tài liệu hiện có."
+#: Earlier wordings, still recognised in what a model says (prompts of sandboxes created before).
+_OLD_NOT_FOUND = ("Không tìm thấy thông tin này trong tài liệu của sandbox",)
+
+
+def is_not_found(text: str) -> bool:
+    """Whether ``text`` is the not-found answer (any wording), as a model or the extractive backend says it."""
+    return text.startswith((NOT_FOUND_ANSWER.rstrip("."), *_OLD_NOT_FOUND))
+
+
+def not_found_reply(hint: str = "") -> str:
+    """The not-found answer with the sandbox's next step for the user."""
+    return f"{NOT_FOUND_ANSWER} {hint.strip()}" if hint.strip() else NOT_FOUND_ANSWER
 
 DEFAULT_SYSTEM_PROMPT = (
     "Bạn là trợ lý trả lời câu hỏi bằng tiếng Việt, chỉ dựa trên các đoạn tài liệu được cung cấp.\n"

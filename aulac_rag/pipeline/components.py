@@ -20,6 +20,7 @@ from aulac_rag.generation import (
     Prompt,
     Turn,
     check_citations,
+    is_not_found,
 )
 from aulac_rag.generation.lexical import best_sentence, relevance, split_sentences
 from aulac_rag.guardrails.rails.answer_rails import sentence_end
@@ -217,8 +218,9 @@ class OutputCheck:
 class OutputCheckStep:
     """Validates citations (invented ``[n]`` removed and flagged), runs the output rails, builds quotes."""
 
-    def __init__(self, guard: Guard) -> None:
+    def __init__(self, guard: Guard, not_found: str = NOT_FOUND_ANSWER) -> None:
         self.guard = guard
+        self.not_found = not_found  # the whole not-found reply, with the sandbox's next step
 
     def run(self, text: str, contexts: Sequence[Context], raw: str | None = None) -> OutputCheck:
         """Check ``text``; ``raw`` is the model's unfiltered text when ``text`` was already streamed through the rails."""
@@ -237,8 +239,8 @@ class OutputCheckStep:
         refused = any(r.action in ("block", "escalate") for r in verdict.rules)
         final = check_citations(verdict.text, len(contexts)) if verdict.text != checked.text else checked
         answer = final.text
-        if answer.startswith(NOT_FOUND_ANSWER) and not final.cited:
-            answer = NOT_FOUND_ANSWER
+        if is_not_found(answer) and not final.cited:
+            answer = self.not_found
             notes.append(GuardrailNote(rule="no_context", action="notice", message=NOT_FOUND_ANSWER))
         by_n = {c.n: c for c in contexts}
         citations = tuple(_citation(by_n[n], answer) for n in sorted(final.cited))

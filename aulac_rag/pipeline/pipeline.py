@@ -27,6 +27,7 @@ from aulac_rag.generation import (
     QuestionRewriter,
     Turn,
     load_generator,
+    not_found_reply,
 )
 from aulac_rag.generation.base import Prompt
 from aulac_rag.guardrails.types import Guard, PassThroughGuard
@@ -179,8 +180,10 @@ class AnswerPipeline:
         config_hash: str = "",
         trial: Trial | None = None,
         incidents: IncidentRecorder | None = None,
+        not_found_hint: str = "",
     ) -> None:
         self.generator = generator or ExtractiveGenerator()
+        self.not_found = not_found_reply(not_found_hint)
         self.trial = trial  # answers only while the sandbox's controlled trial runs (None: no check)
         self.incidents = incidents  # opens incidents from escalations, output refusals and failures
         self.guard = guard or PassThroughGuard()
@@ -191,7 +194,7 @@ class AnswerPipeline:
         self.gate = RelevanceGate(min_relevance, min_lexical_relevance)
         self.prompt_builder = prompt_builder or PromptBuilder()
         self.generate = GenerateStep(self.generator, fallback)
-        self.output_check = OutputCheckStep(self.guard)
+        self.output_check = OutputCheckStep(self.guard, self.not_found)
         self.audit = AuditStep(audit, self.guard, sandbox=sandbox, config_hash=config_hash)
         self.sandbox = sandbox
 
@@ -237,6 +240,7 @@ class AnswerPipeline:
             config_hash=config_hash,
             trial=trial,
             incidents=incidents,
+            not_found_hint=config.not_found_hint,
         )
 
     def run(
@@ -329,7 +333,7 @@ class AnswerPipeline:
         hits = self.gate.run(rewrite.question, result)
         if not hits:
             state.notes.append(GuardrailNote(rule="no_context", action="notice", message=NOT_FOUND_ANSWER))
-            state.answer = self._finish_fixed(state, NOT_FOUND_ANSWER, refused=False)
+            state.answer = self._finish_fixed(state, self.not_found, refused=False)
             return
 
         t = time.perf_counter()

@@ -24,7 +24,7 @@ def test_citation_to_missing_context_is_not_a_citation(engines: dict[str, GuardE
 
 
 def test_not_found_reply_untouched(engines: dict[str, GuardEngine]) -> None:
-    reply = "Không tìm thấy thông tin này trong tài liệu của sandbox"
+    reply = "Không tìm thấy thông tin này trong các tài liệu hiện có."
     for name in ("healthcare", "finance", "general"):
         assert engines[name].check_output(reply, []).text == reply
 

@@ -51,7 +51,7 @@ def test_cli_ask_json(sandbox_home: Path, capsys: pytest.CaptureFixture[str], mo
     assert {int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])} == {c["n"] for c in answer["citations"]}
 
     code, out, _ = run_cli(["ask", "tiny", "Cách nấu phở bò ngon?", "--json"], capsys, monkeypatch)
-    assert json.loads(out)["answer"] == "Không tìm thấy thông tin này trong tài liệu của sandbox"
+    assert json.loads(out)["answer"] == "Không tìm thấy thông tin này trong các tài liệu hiện có."
 
     code, out, _ = run_cli(["ask", "tiny", "Thuốc kháng sinh có cần đơn không?", "--stream"], capsys, monkeypatch)
     assert code == 0 and "khang-sinh.md" in out and "Chế độ: trích xuất" in out

@@ -169,3 +169,15 @@ class TestAudit:
 
 def test_hits_fixture_is_sane() -> None:
     assert HITS[0].score > HITS[1].score
+
+
+def test_not_found_is_never_a_dead_end() -> None:
+    from aulac_rag.generation import NOT_FOUND_ANSWER
+
+    hint = "Bạn có thể hỏi nhân viên y tế; nếu sốt cao kéo dài, hãy đến cơ sở y tế hoặc gọi 115."
+    pipeline = AnswerPipeline(TinyRetriever([]), not_found_hint=hint)
+    stream = pipeline.stream("Sốt 39 độ ba ngày thì nên làm gì?")
+    streamed = "".join(stream)
+    answer = stream.answer()
+    assert answer.answer == f"{NOT_FOUND_ANSWER} {hint}" and streamed == answer.answer
+    assert NOT_FOUND_ANSWER.endswith(".") and "sandbox" not in NOT_FOUND_ANSWER
