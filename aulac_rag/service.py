@@ -196,6 +196,13 @@ class SandboxService:
         self._audit_event(name, caller, "trial", action, f"→ {change.state}: {change.reason}".strip())
         return trial.status()
 
+    def decide_trial(self, name: str, decision: str, *, caller: Caller, note: str = "") -> TrialStatus:
+        """Record the regulator's decision on the trial (audited as a ``trial`` event)."""
+        trial = trial_of(self.sandbox(name))
+        change = trial.decide(decision, by=f"{caller.key_id} ({caller.role})", note=note)
+        self._audit_event(name, caller, "trial", f"decide:{decision}", f"→ {change.state}: {change.reason}".strip())
+        return trial.status()
+
     def incidents(self, name: str, status: str = "open") -> list[Incident]:
         self.sandbox(name)  # SandboxNotFound for a wrong name
         return IncidentStore.for_home(self.home).find(name, status)

@@ -115,6 +115,7 @@ class StateChange(BaseModel):
     by: str
     time: str
     reason: str = ""
+    decision: str = ""  # the regulator's decision, when this change records one (aulac trial decide)
 
 
 class TrialStatus(BaseModel):
@@ -132,6 +133,10 @@ class TrialStatus(BaseModel):
     message: str  # in Vietnamese: what the state means for its users
     disclosure: str | None = None
     history: list[StateChange] = Field(default_factory=list)
+    decision: StateChange | None = None  # the latest recorded decision of the regulator
+
+
+DECISIONS = ("approve", "extend", "adjust", "end")
 
 
 def load_plan(folder: Path) -> TrialPlan | None:
@@ -189,6 +194,7 @@ class Trial:
             message=message,
             disclosure=plan.disclosure if plan else None,
             history=self.history(),
+            decision=next((c for c in reversed(self.history()) if c.decision), None),
         )
 
     def check(self, today: date | None = None) -> None:
@@ -214,12 +220,33 @@ class Trial:
             time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             reason=reason.strip(),
         )
-        changes = [*self.history(), change]
+        self._write([*self.history(), change])
+        return change
+
+    def decide(self, decision: str, *, by: str, note: str = "") -> StateChange:
+        """Record the regulator's decision on the trial's results (Art. 21): ``approve`` (conformity
+        recognised), ``extend``, ``adjust`` (obligations adjusted) or ``end``. ``end`` also ends the trial."""
+        if self.plan is None:
+            raise ConfigError(f"sandbox {self.sandbox!r} has no trial plan ({TRIAL_FILE}); nothing to decide")
+        if decision not in DECISIONS:
+            raise ConfigError(f"unknown decision {decision!r}; use one of: {', '.join(DECISIONS)}")
+        current = self.state()
+        state = "ended" if decision == "end" else current
+        change = StateChange(
+            state=state,
+            by=by,
+            time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            reason=note.strip(),
+            decision=decision,
+        )
+        self._write([*self.history(), change])
+        return change
+
+    def _write(self, changes: list[StateChange]) -> None:
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         temp = self.state_file.with_name(f".trial_state-{os.getpid()}.tmp")
         temp.write_text(json.dumps([c.model_dump() for c in changes], ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(temp, self.state_file)
-        return change
 
     def _verdict(self, state: str, today: date) -> tuple[bool, str]:
         plan = self.plan

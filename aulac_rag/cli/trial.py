@@ -53,6 +53,22 @@ def resume(
     _change(sandbox, "resume", reason, as_json)
 
 
+@trial_app.command("decide")
+def decide(
+    sandbox: str = typer.Argument(..., help="Sandbox name."),
+    decision: str = typer.Option(..., "--decision", help="approve, extend, adjust or end."),
+    by: str = typer.Option(..., "--by", help="Who decides (the competent agency and signatory)."),
+    note: str = typer.Option("", "--note", help="The decision's text or reference."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Record the regulator's decision on the trial's results (kept in the audit trail and the report)."""
+    from aulac_rag.pipeline import Caller
+    from aulac_rag.service import SandboxService
+
+    status = SandboxService().decide_trial(sandbox, decision, caller=Caller(key_id=by, role="regulator"), note=note)
+    _emit(status.model_dump(mode="json"), as_json)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(trial_app, name="trial")
 

@@ -288,9 +288,11 @@ def _audit(doc: Document, a: dict[str, Any], feedback: dict[str, int]) -> None:
 _STATE_VI = {"development": "phát triển (chưa có kế hoạch thử nghiệm)", "draft": "bản nháp",
              "approved": "đã phê duyệt", "running": "đang chạy", "suspended": "tạm dừng", "ended": "đã kết thúc"}  # fmt: skip
 _STATUS_VI = {"open": "mới", "acknowledged": "đã tiếp nhận", "resolved": "đã xử lý"}
+_DECISION_VI = {"approve": "công nhận kết quả thử nghiệm", "extend": "gia hạn thử nghiệm",
+                "adjust": "điều chỉnh nghĩa vụ", "end": "chấm dứt thử nghiệm"}  # fmt: skip
 
 
-def _trial(doc: Document, t: dict[str, Any] | None) -> None:
+def _trial(doc: Document, t: dict[str, Any] | None, evaluation: dict[str, Any] | None) -> None:
     section = doc.section("6. Thử nghiệm có kiểm soát và sổ sự cố")
     if not t:
         section.add(Para("Không có thông tin thử nghiệm."))
@@ -316,7 +318,15 @@ def _trial(doc: Document, t: dict[str, Any] | None) -> None:
             rows = [[r["risk"], "; ".join(r["controls"])] for r in plan["risks"]]
             section.add(Table(["Rủi ro", "Biện pháp kiểm soát"], rows))
         if plan.get("exit_criteria"):
-            section.add(Bullets([f"{k} ≥ {v}" for k, v in plan["exit_criteria"].items()]))
+            section.add(Para("Tiêu chí kết thúc so với lần đánh giá gần nhất:"))
+            rows, tones = [], []
+            measured = {c["name"]: c.get("value") for c in (evaluation or {}).get("checks", [])}
+            for name, target in plan["exit_criteria"].items():
+                value = measured.get(name)
+                met = None if value is None else float(value) >= float(target)
+                rows.append([name, fmt(value), f"≥ {target:g}", "—" if met is None else ("đạt" if met else "chưa đạt")])
+                tones.append("" if met is None else ("ok" if met else "bad"))
+            section.add(Table(["Tiêu chí", "Giá trị đo", "Mục tiêu", "Kết quả"], rows, tones))
     if status.get("history"):
         rows = [[h["time"], _STATE_VI.get(h["state"], h["state"]), h["by"], h["reason"]] for h in status["history"]]
         section.add(Table(["Thời gian", "Trạng thái", "Người thực hiện", "Lý do"], rows))
@@ -327,6 +337,14 @@ def _trial(doc: Document, t: dict[str, Any] | None) -> None:
         section.add(Table(["Loại sự cố", "Mới", "Đã tiếp nhận", "Đã xử lý"], rows))
     else:
         section.add(Para("Chưa ghi nhận sự cố nào.", "ok"))
+    decision = status.get("decision")
+    if decision:
+        section.add(
+            Para(f"Quyết định của cơ quan quản lý ({decision['time'][:10]}, {decision['by']}): "
+                 f"{_DECISION_VI.get(decision['decision'], decision['decision'])}. {decision.get('reason', '')}", "note")
+        )  # fmt: skip
+    elif plan is not None:
+        section.add(Para("Quyết định của cơ quan quản lý: chưa ghi nhận (aulac trial decide).", "note"))
     for item in t.get("open_incidents") or []:
         section.add(
             Para(
@@ -352,7 +370,7 @@ def build_sandbox_document(facts: dict[str, Any]) -> Document:
     _evaluation(doc, facts["evaluation"], facts["sandbox"])
     _redteam(doc, facts["redteam"])
     _audit(doc, facts["audit"], facts["feedback"])
-    _trial(doc, facts.get("trial"))
+    _trial(doc, facts.get("trial"), facts.get("evaluation"))
     doc.section("7. Ngày lập báo cáo").add(Para(f"Báo cáo được lập {facts['date']}."))
     return doc
 

@@ -185,3 +185,22 @@ def test_incidents_over_the_api(home: Path) -> None:
             assert len(http.get("/v1/sandboxes/hc/incidents?status=all", headers=reg).json()) == 1
     finally:
         service.close()
+
+
+def test_the_regulators_decision_is_recorded_and_reported(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run_cli(["trial", "decide", "hc", "--decision", "adjust", "--by", "Cục X", "--note", "QĐ 12", "--json"], capsys, monkeypatch)
+    assert code == 0, err
+    status = json.loads(out)
+    assert status["decision"]["decision"] == "adjust" and status["state"] == "running"
+    assert run_cli(["trial", "decide", "hc", "--decision", "maybe", "--by", "x"], capsys, monkeypatch)[0] == 1
+    code, out, _ = run_cli(["report", "hc", "--json"], capsys, monkeypatch)
+    md = Path(json.loads(out)["report"]).read_text(encoding="utf-8")
+    assert "điều chỉnh nghĩa vụ" in md and "QĐ 12" in md and "Tiêu chí kết thúc" in md
+    service = SandboxService(home)
+    assert any(r["event"] == "trial" and r["guardrails"][0]["action"] == "decide:adjust" for r in service.audit_log.rows("hc"))
+    code, out, _ = run_cli(["trial", "decide", "hc", "--decision", "end", "--by", "Cục X", "--json"], capsys, monkeypatch)
+    assert json.loads(out)["state"] == "ended"
+    code, _, err = run_cli(["ask", "hc", QUESTION], capsys, monkeypatch)
+    assert code == 1 and "kết thúc" in err
