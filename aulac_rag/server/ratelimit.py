@@ -1,10 +1,18 @@
-"""Per-key rate limiting with token buckets (in memory, one process)."""
+"""Per-key rate limiting with token buckets: in memory (one process) or in SQLite (worker processes)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
+
+
+def spend(tokens: float, last: float, now: float, rate: float, burst: float) -> tuple[float, float]:
+    """One request against a bucket holding ``tokens`` at ``last``: (tokens left, seconds to wait; 0 = go)."""
+    tokens = min(burst, tokens + max(0.0, now - last) * rate)
+    if tokens >= 1:
+        return tokens - 1, 0.0
+    return tokens, (1 - tokens) / rate
 
 
 class TokenBucketLimiter:
@@ -29,15 +37,12 @@ class TokenBucketLimiter:
         now = self._clock()
         with self._lock:
             tokens, last = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens >= 1:
-                self._buckets[key] = (tokens - 1, now)
-                return 0.0
+            tokens, wait = spend(tokens, last, now, self.rate, self.burst)
             self._buckets[key] = (tokens, now)
-            return (1 - tokens) / self.rate
+            return wait
 
 
-class SharedTokenBucketLimiter:
+class SharedTokenBucketLimiter(TokenBucketLimiter):
     """The same token buckets kept in SQLite, so that every worker process of one server shares them.
 
     ``aulac serve --workers N`` uses it (state in ``AULAC_HOME/run/ratelimit.sqlite``); one short
@@ -48,16 +53,11 @@ class SharedTokenBucketLimiter:
         import sqlite3
         from pathlib import Path
 
-        if rate_per_minute < 0 or burst < 1:
-            raise ValueError(f"need rate_per_minute >= 0 and burst >= 1, got {rate_per_minute!r}/{burst!r}")
-        self.rate = rate_per_minute / 60.0
-        self.burst = float(burst)
-        self._clock = clock
+        super().__init__(rate_per_minute, burst, clock)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, tokens REAL, last REAL)")
-        self._lock = threading.Lock()
 
     def take(self, key: str) -> float:
         """0 when the request may proceed, else the seconds to wait before retrying."""
@@ -69,9 +69,7 @@ class SharedTokenBucketLimiter:
             try:
                 row = self._db.execute("SELECT tokens, last FROM buckets WHERE key = ?", (key,)).fetchone()
                 tokens, last = row if row else (self.burst, now)
-                tokens = min(self.burst, tokens + max(0.0, now - last) * self.rate)
-                wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
-                tokens = tokens - 1 if tokens >= 1 else tokens
+                tokens, wait = spend(tokens, last, now, self.rate, self.burst)
                 self._db.execute(
                     "INSERT INTO buckets (key, tokens, last) VALUES (?, ?, ?) "
                     "ON CONFLICT(key) DO UPDATE SET tokens = excluded.tokens, last = excluded.last",
