@@ -24,6 +24,8 @@ from aulac_rag.home import resolve_home
 INCIDENTS_FILE = "incidents.sqlite"
 Status = Literal["open", "acknowledged", "resolved"]
 STATUSES: tuple[str, ...] = ("open", "acknowledged", "resolved")
+#: The statuses in Vietnamese, for every screen and report.
+STATUS_LABELS: dict[str, str] = {"open": "mới", "acknowledged": "đã tiếp nhận", "resolved": "đã xử lý"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS incidents (
@@ -154,9 +156,9 @@ class IncidentRecorder:
         self.plan = plan  # aulac_rag.trial.TrialPlan | None
 
     def run(self, kind: str, summary: str, audit_seq: int) -> Incident:
-        from aulac_rag.trial import DEFAULT_INCIDENTS
+        from aulac_rag.trial import incident_rule
 
-        rule = self.plan.rule(kind) if self.plan is not None else DEFAULT_INCIDENTS.get(kind, DEFAULT_INCIDENTS["manual"])
+        rule = incident_rule(self.plan.incidents if self.plan is not None else {}, kind)
         ref = f"{self.sandbox}#{audit_seq}" if audit_seq else ""
         return self.store.open(
             self.sandbox, kind, rule.severity, summary, audit_ref=ref, deadline_hours=rule.deadline_hours

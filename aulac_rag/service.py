@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from aulac_rag.audit import AuditEntry, AuditLog
 from aulac_rag.errors import ConfigError
 from aulac_rag.home import resolve_home
-from aulac_rag.incidents import Incident, IncidentRecorder, IncidentStore
+from aulac_rag.incidents import Incident, IncidentStore
 from aulac_rag.pipeline import AnswerPipeline, AnswerStream, Caller, Retriever, build_pipeline
 from aulac_rag.retrieval.types import RetrievalResult
 from aulac_rag.rwlock import ReadWriteLock
@@ -170,9 +170,10 @@ class SandboxService:
         finally:
             store.close()
         if rating == "down" and comment.strip():
-            plan = trial_of(self.sandbox(name)).plan
-            masked = self.pipeline(name).guard.mask_pii(f"{comment.strip()} — câu hỏi: {question}")
-            IncidentRecorder(IncidentStore.for_home(self.home), name, plan).run("feedback", masked[:400], 0)
+            pipeline = self.pipeline(name)
+            assert pipeline.incidents is not None  # build_pipeline always gives one
+            masked = pipeline.guard.mask_pii(f"{comment.strip()} — câu hỏi: {question}")
+            pipeline.incidents.run("feedback", masked[:400], 0)
         return feedback_id
 
     def _audit_event(self, name: str, caller: Caller | None, event: str, action: str, message: str) -> None:

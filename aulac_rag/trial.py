@@ -34,6 +34,15 @@ TRANSITIONS: dict[str, set[str]] = {
     "resume": {"suspended"},
     "end": {"approved", "running", "suspended"},
 }
+#: The states in Vietnamese, for every screen and report.
+STATE_LABELS: dict[str, str] = {
+    "development": "phát triển (chưa có kế hoạch thử nghiệm)",
+    "draft": "bản nháp",
+    "approved": "đã phê duyệt",
+    "running": "đang chạy",
+    "suspended": "tạm dừng",
+    "ended": "đã kết thúc",
+}
 _TARGET = {"approve": "approved", "start": "running", "suspend": "suspended", "resume": "running", "end": "ended"}
 
 
@@ -107,7 +116,12 @@ class TrialPlan(_Plan):
         return self
 
     def rule(self, kind: str) -> IncidentRule:
-        return self.incidents.get(kind) or DEFAULT_INCIDENTS.get(kind) or DEFAULT_INCIDENTS["manual"]
+        return incident_rule(self.incidents, kind)
+
+
+def incident_rule(rules: dict[str, IncidentRule], kind: str) -> IncidentRule:
+    """The severity and deadline of an incident ``kind``: the plan's, else the default, else ``manual``'s."""
+    return rules.get(kind) or DEFAULT_INCIDENTS.get(kind) or DEFAULT_INCIDENTS["manual"]
 
 
 class StateChange(BaseModel):
@@ -260,16 +274,12 @@ class Trial:
         if state == "ended":
             return False, f"{where} đã kết thúc; trợ lý không còn trả lời câu hỏi."
         if state in ("draft", "approved"):
-            return False, f"{where} chưa bắt đầu (trạng thái: {_VI_STATE[state]}); trợ lý chưa trả lời câu hỏi."
+            return False, f"{where} chưa bắt đầu (trạng thái: {STATE_LABELS[state]}); trợ lý chưa trả lời câu hỏi."
         if today < plan.start:
             return False, f"{where} bắt đầu ngày {plan.start:%d/%m/%Y}; trợ lý chưa trả lời câu hỏi."
         if today > plan.end:
             return False, f"{where} đã hết hạn ngày {plan.end:%d/%m/%Y}; trợ lý không còn trả lời câu hỏi."
         return True, f"{where} đang diễn ra (đến ngày {plan.end:%d/%m/%Y})."
-
-
-_VI_STATE = {"draft": "bản nháp", "approved": "đã phê duyệt", "running": "đang chạy", "suspended": "tạm dừng",
-             "ended": "đã kết thúc", "development": "phát triển"}  # fmt: skip
 
 
 def trial_of(sandbox: Any) -> Trial:

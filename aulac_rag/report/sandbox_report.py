@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from aulac_rag.evaluation import specs
+from aulac_rag.incidents import STATUS_LABELS
 from aulac_rag.report import charts
 from aulac_rag.report import sandbox_facts as sf
 from aulac_rag.report.document import Bullets, Document, Figure, KeyValues, Para, Table, render_html, render_markdown
 from aulac_rag.report.eval_report import fmt, modes_label, verdict
+from aulac_rag.trial import STATE_LABELS
 
 DOMAINS = {"healthcare": "Y tế", "education": "Giáo dục", "finance": "Tài chính – ngân hàng", "general": "Chung"}
 ACTIONS = {
@@ -285,9 +287,6 @@ def _audit(doc: Document, a: dict[str, Any], feedback: dict[str, int]) -> None:
     )
 
 
-_STATE_VI = {"development": "phát triển (chưa có kế hoạch thử nghiệm)", "draft": "bản nháp",
-             "approved": "đã phê duyệt", "running": "đang chạy", "suspended": "tạm dừng", "ended": "đã kết thúc"}  # fmt: skip
-_STATUS_VI = {"open": "mới", "acknowledged": "đã tiếp nhận", "resolved": "đã xử lý"}
 _DECISION_VI = {"approve": "công nhận kết quả thử nghiệm", "extend": "gia hạn thử nghiệm",
                 "adjust": "điều chỉnh nghĩa vụ", "end": "chấm dứt thử nghiệm"}  # fmt: skip
 
@@ -304,7 +303,7 @@ def _trial(doc: Document, t: dict[str, Any] | None, evaluation: dict[str, Any] |
         section.add(
             KeyValues(
                 [
-                    ("Trạng thái", f"{_STATE_VI.get(status['state'], status['state'])} — {status['message']}"),
+                    ("Trạng thái", f"{STATE_LABELS.get(status['state'], status['state'])} — {status['message']}"),
                     ("Đơn vị vận hành", plan["organization"]),
                     ("Mục đích", plan["purpose"]),
                     ("Thời gian", f"{plan['start']} → {plan['end']}"),
@@ -328,7 +327,7 @@ def _trial(doc: Document, t: dict[str, Any] | None, evaluation: dict[str, Any] |
                 tones.append("" if met is None else ("ok" if met else "bad"))
             section.add(Table(["Tiêu chí", "Giá trị đo", "Mục tiêu", "Kết quả"], rows, tones))
     if status.get("history"):
-        rows = [[h["time"], _STATE_VI.get(h["state"], h["state"]), h["by"], h["reason"]] for h in status["history"]]
+        rows = [[h["time"], STATE_LABELS.get(h["state"], h["state"]), h["by"], h["reason"]] for h in status["history"]]
         section.add(Table(["Thời gian", "Trạng thái", "Người thực hiện", "Lý do"], rows))
     counts = t.get("incident_counts") or {}
     if counts:
@@ -348,7 +347,7 @@ def _trial(doc: Document, t: dict[str, Any] | None, evaluation: dict[str, Any] |
     for item in t.get("open_incidents") or []:
         section.add(
             Para(
-                f"#{item['id']} [{item['severity']}, {_STATUS_VI.get(item['status'], item['status'])}, hạn "
+                f"#{item['id']} [{item['severity']}, {STATUS_LABELS.get(item['status'], item['status'])}, hạn "
                 f"{item['deadline'][:16]}] {item['kind']}: {item['summary']} ({item['audit_ref']})",
                 "bad" if item["severity"] in ("high", "critical") else "note",
             )

@@ -8,6 +8,8 @@ from pathlib import Path
 import streamlit as st
 
 from aulac_rag.errors import AulacError
+from aulac_rag.incidents import STATUS_LABELS
+from aulac_rag.trial import STATE_LABELS
 from ui.client import Report, UnsupportedByApi
 from ui.common import Context, context, require
 from ui.reports import metric_rows, redteam_details, redteam_rows
@@ -284,15 +286,6 @@ def _row_detail(row: dict) -> None:
             )  # fmt: skip
 
 
-STATES = {
-    "development": "phát triển (chưa có kế hoạch thử nghiệm)",
-    "draft": "bản nháp",
-    "approved": "đã phê duyệt",
-    "running": "đang chạy",
-    "suspended": "tạm dừng",
-    "ended": "đã kết thúc",
-}
-INCIDENT_STATUS = {"open": "mới", "acknowledged": "đã tiếp nhận", "resolved": "đã xử lý"}
 INCIDENT_KINDS = {
     "escalation": "chuyển khẩn cấp",
     "output_refused": "câu trả lời bị chặn",
@@ -312,7 +305,7 @@ def trial_tab(ctx: Context) -> None:
         st.error(f"Không đọc được trạng thái thử nghiệm: {exc}")
         return
     c1, c2, c3 = st.columns(3)
-    c1.metric("Trạng thái", STATES.get(trial["state"], trial["state"]))
+    c1.metric("Trạng thái", STATE_LABELS.get(trial["state"], trial["state"]))
     c2.metric("Mức rủi ro", trial.get("risk_level") or "—")
     c3.metric("Người tham gia tối đa", trial.get("participants_max") or "—")
     (st.success if trial.get("answering") else st.warning)(trial.get("message", ""))
@@ -331,7 +324,7 @@ def trial_tab(ctx: Context) -> None:
     if trial.get("history"):
         st.caption("Lịch sử thay đổi trạng thái")
         st.dataframe(
-            [{"Thời gian": h["time"], "Trạng thái": STATES.get(h["state"], h["state"]), "Người thực hiện": h["by"],
+            [{"Thời gian": h["time"], "Trạng thái": STATE_LABELS.get(h["state"], h["state"]), "Người thực hiện": h["by"],
               "Lý do": h["reason"]} for h in trial["history"]],
             hide_index=True, width="stretch",
         )  # fmt: skip
@@ -339,7 +332,7 @@ def trial_tab(ctx: Context) -> None:
     st.subheader("Sự cố cần xem xét")
     status = st.segmented_control(
         "Trạng thái sự cố", ["open", "acknowledged", "resolved", "all"], default="open",
-        format_func=lambda s: INCIDENT_STATUS.get(s, "tất cả"), key="incident_status",
+        format_func=lambda s: STATUS_LABELS.get(s, "tất cả"), key="incident_status",
     )  # fmt: skip
     try:
         found = ctx.client.incidents(ctx.sandbox, status or "open", ctx.access)
@@ -351,7 +344,7 @@ def trial_tab(ctx: Context) -> None:
         return
     st.dataframe(
         [{"Mã": i["id"], "Thời gian (UTC)": i["time"][:19].replace("T", " "), "Loại": INCIDENT_KINDS.get(i["kind"], i["kind"]),
-          "Mức độ": i["severity"], "Trạng thái": INCIDENT_STATUS.get(i["status"], i["status"]),
+          "Mức độ": i["severity"], "Trạng thái": STATUS_LABELS.get(i["status"], i["status"]),
           "Hạn xử lý": i["deadline"][:16].replace("T", " "), "Dòng nhật ký": i["audit_ref"], "Tóm tắt (đã che PII)": i["summary"]}
          for i in found],
         hide_index=True, width="stretch",
@@ -420,7 +413,7 @@ def supervision_tab(ctx: Context) -> None:
         return
     table = pd.crosstab(
         pd.Series([i["severity"] for i in incidents], name="Mức độ"),
-        pd.Series([INCIDENT_STATUS.get(i["status"], i["status"]) for i in incidents], name="Trạng thái"),
+        pd.Series([STATUS_LABELS.get(i["status"], i["status"]) for i in incidents], name="Trạng thái"),
     )
     st.bar_chart(table, y_label="sự cố", x_label="mức độ", height=220)
 
