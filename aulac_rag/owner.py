@@ -48,14 +48,19 @@ def owner_path(home: str | Path | None = None) -> Path:
     return resolve_home(home) / OWNER_FILE
 
 
-def claim_home(home: str | Path | None, url: str) -> Owner:
-    """Record this process as the owner of ``home``; ConfigError when another live process owns it."""
-    current = find_owner(home)  # a record whose process is gone or does not answer is stale
-    if current is not None and current.pid != os.getpid():
+def ensure_unowned(home: str | Path | None) -> None:
+    """ConfigError when another live process owns ``home`` (a record that does not answer is stale)."""
+    current = find_owner(home)
+    if current is not None:
         raise ConfigError(
             f"another aulac process (pid {current.pid}, {current.url}) already serves {resolve_home(home)}; "
             "stop it first, or use it: the CLI and the chat app reach it on their own"
         )
+
+
+def claim_home(home: str | Path | None, url: str) -> Owner:
+    """Record this process as the owner of ``home``; ConfigError when another live process owns it."""
+    ensure_unowned(home)
     owner = Owner(
         url=url.rstrip("/"),
         pid=os.getpid(),

@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
         _one_native_thread_per_request()
         from aulac_rag.errors import ConfigError
         from aulac_rag.home import resolve_home
-        from aulac_rag.owner import find_owner
+        from aulac_rag.owner import ensure_unowned
         from aulac_rag.server.auth import is_loopback
         from aulac_rag.server.settings import ServerSettings
 
@@ -50,12 +50,7 @@ def register(app: typer.Typer) -> None:
             )
         home = resolve_home()
         os.environ["AULAC_HOME"] = str(home)
-        current = find_owner(home)
-        if current is not None:
-            raise ConfigError(
-                f"another aulac process (pid {current.pid}, {current.url}) already serves {home}; "
-                "stop it first, or use it: the CLI and the chat app reach it on their own"
-            )
+        ensure_unowned(home)
         if workers > 1 and _embedded_sandboxes(home):
             raise ConfigError(
                 f"--workers {workers} needs every sandbox on a Qdrant server (index.engine: qdrant); the embedded "

@@ -341,7 +341,7 @@ class AnswerPipeline:
         timings["prompt"] = _ms(t)
 
         # the request is on record before the LLM sees it; if it cannot be, nothing is generated
-        state.audit_ref = self._audit(state, "", (), refused=False, event="started")
+        _, state.audit_ref = self._audit(state, "", (), refused=False, event="started")
 
         t = time.perf_counter()
         generation = self.generate.run(state.prompt)
@@ -385,11 +385,12 @@ class AnswerPipeline:
 
     def _audit(
         self, state: StreamState, text: str, citations: tuple[Citation, ...], *, refused: bool, event: str
-    ) -> int:
+    ) -> tuple[Answer, int]:
+        """Write the ``event`` row for this state; the answer it records and the row's seq (0: no log)."""
         answer = self._answer_of(state, text, citations, refused=refused)
         latency = (time.perf_counter() - state.started) * 1000
         row = self.audit.run(answer, state.caller, latency_ms=latency, event=event, ref_seq=state.audit_ref)
-        return int(row["seq"]) if row else 0
+        return answer, int(row["seq"]) if row else 0
 
     def _record(
         self,
@@ -400,12 +401,10 @@ class AnswerPipeline:
         refused: bool,
         incident: str | None = None,
     ) -> Answer:
-        answer = self._answer_of(state, text, citations, refused=refused)
         t = time.perf_counter()
-        latency = (time.perf_counter() - state.started) * 1000
-        row = self.audit.run(answer, state.caller, latency_ms=latency, event="answer", ref_seq=state.audit_ref)
+        answer, seq = self._audit(state, text, citations, refused=refused, event="answer")
         if incident is not None:
-            self._incident(incident, state, row)
+            self._incident(incident, state, seq)
         state.timings["audit"] = _ms(t)
         state.timings["total"] = _ms(state.started)
         return answer.model_copy(update={"timings_ms": dict(state.timings)})
@@ -417,18 +416,18 @@ class AnswerPipeline:
             state.notes.append(GuardrailNote(rule="request_error", action="error", message=f"{name}: {error}"[:500]))
         if len(state.question) > DEFAULT_LIMITS.max_question_chars:  # an oversized question is kept in part
             state.question = state.question[: DEFAULT_LIMITS.max_question_chars] + " …[cắt bớt]"
-        seq = self._audit(state, released, (), refused=False, event=event)
+        _, seq = self._audit(state, released, (), refused=False, event=event)
         kind = _FAILURE_INCIDENTS.get(type(error).__name__) if error is not None else None
         if kind is not None:
-            self._incident(kind, state, {"seq": seq})
+            self._incident(kind, state, seq)
 
-    def _incident(self, kind: str, state: StreamState, row: dict[str, Any] | None) -> None:
+    def _incident(self, kind: str, state: StreamState, audit_seq: int) -> None:
         if self.incidents is None:
             return
         rules = sorted({n.rule for n in state.notes if n.action in ("escalate", "block", "error")})
         question = self.guard.mask_pii(state.question)[:200]
         summary = f"{question}" + (f" — {', '.join(rules)}" if rules else "")
-        self.incidents.run(kind, summary, int(row["seq"]) if row else 0)
+        self.incidents.run(kind, summary, audit_seq)
 
 
 #: Failures that open an incident (by exception class name, so no import cycle): LLM and index troubles.
