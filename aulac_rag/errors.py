@@ -7,6 +7,7 @@
     ├── ConnectorError       a source cannot be read (one document or file)
     ├── IngestError          ingestion cannot proceed
     ├── EmbeddingError       an embedding model is missing or failed
+    ├── RerankError          the reranking model is missing, unreachable or failed
     ├── StoreError           the Qdrant index cannot be opened or written
     ├── GenerationError      the LLM backend failed or is unreachable
     ├── GuardrailError       a guardrail policy is invalid or a rail failed
@@ -50,6 +51,10 @@ class IngestError(AulacError):
 
 class EmbeddingError(AulacError):
     """An embedding model cannot be loaded or run."""
+
+
+class RerankError(AulacError):
+    """The reranker (``retrieval.reranker``) cannot be loaded or run; retrieval fails closed."""
 
 
 class StoreError(AulacError):

@@ -26,6 +26,16 @@ Status = Literal["open", "acknowledged", "resolved"]
 STATUSES: tuple[str, ...] = ("open", "acknowledged", "resolved")
 #: The statuses in Vietnamese, for every screen and report.
 STATUS_LABELS: dict[str, str] = {"open": "mới", "acknowledged": "đã tiếp nhận", "resolved": "đã xử lý"}
+#: Incident kinds and severities in Vietnamese.
+KIND_LABELS: dict[str, str] = {
+    "escalation": "chuyển khẩn cấp",
+    "output_refused": "câu trả lời bị chặn",
+    "llm_error": "lỗi mô hình ngôn ngữ",
+    "retrieval_error": "lỗi truy xuất",
+    "feedback": "phản hồi 👎",
+    "manual": "ghi nhận thủ công",
+}
+SEVERITY_LABELS: dict[str, str] = {"low": "thấp", "medium": "trung bình", "high": "cao", "critical": "nghiêm trọng"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS incidents (

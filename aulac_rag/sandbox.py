@@ -13,6 +13,7 @@ import shutil
 import time
 from collections.abc import Callable
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,8 @@ from aulac_rag.home import resolve_home
 from aulac_rag.index.base import Filters, SearchSettings, VectorIndex, open_index
 from aulac_rag.ingest.diskspace import ensure_free_space
 from aulac_rag.ingest.manifest import DocumentRecord, IngestManifest
-from aulac_rag.ingest.pipeline import Ingestor, IngestSummary, delete_document
+from aulac_rag.ingest.pipeline import Ingestor, IngestSummary, check_vector_size, delete_document
+from aulac_rag.retrieval.rerank import Reranker, create_reranker, rerank_hits
 from aulac_rag.retrieval.types import Hit, RetrievalResult
 from aulac_rag.sparse.bm25 import BM25SparseEncoder
 from aulac_rag.text.normalize import normalize_text
@@ -41,9 +43,14 @@ TEMPLATES = (*BUNDLED, "general")
 
 
 def bundled_dir() -> Path:
-    """Folder of the bundled sandboxes (``AULAC_SANDBOXES_DIR`` overrides)."""
+    """Folder of the bundled sandboxes, package data of ``aulac_rag.sandboxes`` (``AULAC_SANDBOXES_DIR`` overrides)."""
     override = os.environ.get("AULAC_SANDBOXES_DIR")
-    return Path(override) if override else Path(__file__).resolve().parent.parent / "sandboxes"
+    if override:
+        return Path(override)
+    root = resources.files("aulac_rag.sandboxes")
+    if not isinstance(root, Path):  # a zipped install: sandboxes must be real folders (the index writes beside them)
+        raise ConfigError(f"the bundled sandboxes are not installed as files ({root}); install aulac-rag unzipped")
+    return root
 
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}", re.IGNORECASE)
@@ -82,6 +89,11 @@ class Sandbox:
     @cached_property
     def embedder(self) -> Embedder:
         return create_embedder(self.config.retrieval.embedder)
+
+    @cached_property
+    def reranker(self) -> Reranker | None:
+        config = self.config.retrieval.reranker
+        return create_reranker(config) if config is not None else None
 
     @cached_property
     def index(self) -> VectorIndex:
@@ -174,8 +186,11 @@ class Sandbox:
 
     def retrieve_batch(self, queries: list[str], k: int | None = None, filters: Filters | None = None) -> list[RetrievalResult]:
         r = self.config.retrieval
+        limit = k or r.k
+        reranker = self.reranker
+        depth = max(limit, r.rerank_top_n) if reranker is not None else limit  # the reranker sees the top N
         settings = SearchSettings(
-            limit=k or r.k, prefetch=max(r.prefetch, k or r.k), fusion=r.fusion, dense_weight=r.dense_weight, rrf_k=r.rrf_k
+            limit=depth, prefetch=max(r.prefetch, depth), fusion=r.fusion, dense_weight=r.dense_weight, rrf_k=r.rrf_k
         )
         if not self.index.exists():  # (an exact count would cost ~7 ms a query at 100k points)
             return [RetrievalResult(query=q, hits=[], timings_ms={}) for q in queries]
@@ -183,18 +198,38 @@ class Sandbox:
         for query in queries:
             t0 = time.perf_counter()
             normalized = normalize_text(query)
-            dense = self.embedder.embed_query(normalized) if r.fusion != "sparse" else np.zeros(self.embedder.dim)
+            if r.fusion != "sparse":
+                dense = self.embedder.embed_query(normalized)
+                self._check_vector_size(len(dense))
+            else:
+                dense = np.zeros(self._index_dim() or self.embedder.dim)
             t1 = time.perf_counter()
             sparse_name, sparse = self.sparse.query(normalized)
             t2 = time.perf_counter()
             points = self.index.search(dense.tolist(), sparse_name, sparse, settings, filters)
             t3 = time.perf_counter()
             hits = [_hit(p.payload, p.score) for p in points]
-            timings = {"embed": (t1 - t0) * 1000, "sparse": (t2 - t1) * 1000, "search": (t3 - t2) * 1000, "total": (t3 - t0) * 1000}
+            timings = {"embed": (t1 - t0) * 1000, "sparse": (t2 - t1) * 1000, "search": (t3 - t2) * 1000}
+            if reranker is not None:
+                hits = rerank_hits(reranker, normalized, hits, r.rerank_top_n)[:limit]
+                timings["rerank"] = (time.perf_counter() - t3) * 1000
+            timings["total"] = (time.perf_counter() - t0) * 1000
             results.append(RetrievalResult(query=query, hits=hits, timings_ms={k: round(v, 2) for k, v in timings.items()}))
         return results
 
+    def _index_dim(self) -> int | None:
+        """The vector size the index was created with (None for indexes made before it was recorded)."""
+        stored = self.manifest.get_meta("embedder_dim")
+        return int(stored) if stored else None
+
+    def _check_vector_size(self, size: int) -> None:
+        if self.__dict__.get("_checked_size") != size:
+            check_vector_size(self.manifest, size, self.config.retrieval.embedder.name)
+            self.__dict__["_checked_size"] = size
+
     def close(self) -> None:
+        if "reranker" in self.__dict__ and self.reranker is not None:
+            self.reranker.close()
         if "index" in self.__dict__:
             self.index.close()
         if "manifest" in self.__dict__:

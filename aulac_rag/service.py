@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +24,13 @@ from aulac_rag.errors import ConfigError
 from aulac_rag.home import resolve_home
 from aulac_rag.incidents import Incident, IncidentStore
 from aulac_rag.pipeline import AnswerPipeline, AnswerStream, Caller, Retriever, build_pipeline
+from aulac_rag.policy_versions import PolicyHistory, PolicyVersion
 from aulac_rag.retrieval.types import RetrievalResult
 from aulac_rag.rwlock import ReadWriteLock
 from aulac_rag.trial import TrialStatus, trial_of
 
 if TYPE_CHECKING:
+    from aulac_rag.audit.signed_export import AuditExport
     from aulac_rag.generation import Turn
     from aulac_rag.ingest.pipeline import IngestSummary
     from aulac_rag.sandbox import Sandbox
@@ -52,9 +55,16 @@ class SandboxService:
             if name not in self._sandboxes:
                 from aulac_rag.sandbox import Sandbox
 
-                self._sandboxes[name] = Sandbox(name, home=self.home)
+                box = Sandbox(name, home=self.home)
+                self._record_versions(box, None)  # the policy and prompt that will answer (fail closed)
+                self._sandboxes[name] = box
                 self._index_locks[name] = ReadWriteLock()
             return self._sandboxes[name]
+
+    def _record_versions(self, box: Sandbox, caller: Caller | None) -> list[PolicyVersion]:
+        """Record changed policy, prompt, settings or trial plan files (audited as ``policy`` rows)."""
+        who = caller or Caller(key_id="system", role="service")
+        return PolicyHistory.of(box).record(key_id=who.key_id, role=who.role, audit=self.audit_log)
 
     def index_lock(self, name: str) -> ReadWriteLock:
         self.sandbox(name)
@@ -203,6 +213,35 @@ class SandboxService:
         change = trial.decide(decision, by=f"{caller.key_id} ({caller.role})", note=note)
         self._audit_event(name, caller, "trial", f"decide:{decision}", f"→ {change.state}: {change.reason}".strip())
         return trial.status()
+
+    def policy_history(self, name: str, *, caller: Caller | None = None) -> list[PolicyVersion]:
+        """The versions of the sandbox's policy, prompt, settings and trial plan, oldest first; a change
+        since the last recorded version is recorded (and audited) first."""
+        box = self.sandbox(name)
+        self._record_versions(box, caller)
+        return PolicyHistory.of(box).versions()
+
+    def trial_report(
+        self, name: str, period: str = "periodic", *, since: date | None = None, until: date | None = None,
+        caller: Caller | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """The facts of a ``periodic`` or ``final`` trial report (render them with
+        :func:`aulac_rag.report.trial_report.render_trial_report`)."""
+        from aulac_rag.report.trial_facts import collect_trial_facts, report_period
+
+        box = self.sandbox(name)
+        self._record_versions(box, caller)
+        return collect_trial_facts(box, report_period(trial_of(box).plan, period, since, until))
+
+    def audit_export(
+        self, name: str, *, since: date | None = None, until: date | None = None, fmt: str = "jsonl"
+    ) -> AuditExport:
+        """The sandbox's audit rows of a period (UTC days) as ``jsonl`` or ``csv``, with a checkpoint of
+        the whole chain's head signed by ``AULAC_AUDIT_KEY`` (AuditError when no key is configured)."""
+        from aulac_rag.audit.signed_export import export_period
+
+        self.sandbox(name)
+        return export_period(self.audit_log, name, since=since, until=until, fmt=fmt)
 
     def incidents(self, name: str, status: str = "open") -> list[Incident]:
         self.sandbox(name)  # SandboxNotFound for a wrong name

@@ -151,6 +151,9 @@ class TrialStatus(BaseModel):
 
 
 DECISIONS = ("approve", "extend", "adjust", "end")
+#: The regulator's decisions in Vietnamese (Art. 21.2: recognise the results, adjust obligations; Art. 21.3: end).
+DECISION_LABELS: dict[str, str] = {"approve": "công nhận kết quả thử nghiệm", "extend": "gia hạn thử nghiệm",
+                                   "adjust": "điều chỉnh nghĩa vụ", "end": "chấm dứt thử nghiệm"}  # fmt: skip
 
 
 def load_plan(folder: Path) -> TrialPlan | None:

@@ -4,7 +4,7 @@
 
 Sets, printed in this order (the held-out numbers are the honest ones):
 
-- ``heldout``: ``tests/redteam/heldout/<sandbox>.jsonl``, written by a separate writer who
+- ``heldout``: ``sandboxes/<sandbox>/redteam.jsonl``, written by a separate writer who
   saw neither the rules nor the classifier's examples; nothing is fitted on it;
 - ``transformed``: the held-out set made harder mechanically (no diacritics, zero-width
   characters, teen-code, English mixing, role-play wrapping; ``guardrails/transforms.py``);
@@ -74,7 +74,7 @@ def warm_costs(guard: object, cases: list[Case], repeat: int) -> list[float]:
 
 def sets_for(name: str, redteam: Path, wanted: list[str]) -> list[tuple[str, list[Case]]]:
     out: list[tuple[str, list[Case]]] = []
-    heldout_path = redteam / "heldout" / f"{name}.jsonl"
+    heldout_path = redteam.parent.parent / "sandboxes" / name / "redteam.jsonl"
     heldout = load_cases(heldout_path) if heldout_path.is_file() else []
     if "heldout" in wanted and heldout:
         out.append(("heldout", heldout))

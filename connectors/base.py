@@ -56,12 +56,19 @@ class ConnectorFactory(Protocol):
     def __call__(self, *, max_file_bytes: int, limits: SourceLimits) -> Connector: ...
 
 
-connectors: Registry[ConnectorFactory] = Registry("connector")
-
-
-def _register_builtins() -> None:
-    """Import the built-in connector modules, which register themselves."""
-    from aulac_rag.connectors import files, sql, url  # noqa: F401
+_FILES, _URL = "aulac_rag.connectors.files:FilesConnector", "aulac_rag.connectors.url:UrlConnector"
+connectors: Registry[ConnectorFactory] = Registry(
+    "connector",
+    "aulac_rag.connectors",
+    {
+        "files": _FILES,
+        "file": _FILES,
+        "sql": "aulac_rag.connectors.sql:_sql_targets",
+        "url": _URL,
+        "http": _URL,
+        "https": _URL,
+    },
+)
 
 
 def build_connectors(
@@ -72,7 +79,6 @@ def build_connectors(
     ``max_file_bytes``, when given, replaces ``limits.max_file_bytes``.
     """
     caps = source_limits(max_file_bytes, limits)
-    _register_builtins()
     built: list[Connector] = []
     seen: set[int] = set()
     for name in connectors.names():

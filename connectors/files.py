@@ -7,13 +7,14 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from aulac_rag.connectors.base import Connector, connectors, source_limits
+from aulac_rag.connectors.base import Connector, source_limits
 from aulac_rag.connectors.readers import FILE_READERS, RECORD_READERS, SUPPORTED_EXTENSIONS, Record
-
+from aulac_rag.connectors.readers.text import file_title
 from aulac_rag.documents import Document, SourceError
 from aulac_rag.errors import ConnectorError
 from aulac_rag.limits import SourceLimits
 
+TEXT_EXTENSIONS = frozenset({".txt", ".md", ".markdown"})
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -71,7 +72,7 @@ class FilesConnector(Connector):
             yield SourceError(source, "empty file (no text to index)")
             return
         metadata = {"file_type": extension.lstrip("."), **extracted.metadata}
-        yield Document(doc_id, extracted.text, extracted.title or path.stem, source, metadata)
+        yield Document(doc_id, extracted.text, extracted.title or _fallback_title(path), source, metadata)
 
     def _load(self, path: Path) -> bytes:
         """The file's bytes, after the checks that need no reading."""
@@ -145,6 +146,12 @@ def _hidden(name: str) -> bool:
     return name.startswith((".", "~$"))
 
 
+def _fallback_title(path: Path) -> str:
+    """A document without a title of its own: a text file's name de-slugged ("bao-hiem-y-te.txt" → "Bao hiem y te"),
+    any other file's name as it is."""
+    return file_title(path.stem) if path.suffix.lower() in TEXT_EXTENSIONS else path.stem
+
+
 def format_size(size: int) -> str:
     """``12 bytes``, ``3.4 KB``, ``62.0 MB`` (binary units, as max_file_mb counts)."""
     if size >= 1024 * 1024:
@@ -154,4 +161,3 @@ def format_size(size: int) -> str:
     return f"{size} byte" + ("" if size == 1 else "s")
 
 
-connectors.register("files", "file")(FilesConnector)

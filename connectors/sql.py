@@ -15,9 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aulac_rag.connectors.base import Connector, connectors
+from aulac_rag.connectors.base import Connector
 from aulac_rag.connectors.sqlguard import check_read_only
-
 from aulac_rag.documents import Document, SourceError
 from aulac_rag.errors import ConnectorError
 from aulac_rag.limits import SourceLimits
@@ -285,4 +284,3 @@ def _sql_targets(*, max_file_bytes: int, limits: SourceLimits | None = None) -> 
     return SqlTargetConnector()
 
 
-connectors.register("sql")(_sql_targets)

@@ -7,11 +7,10 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from aulac_rag.connectors.base import Connector, connectors, source_limits
+from aulac_rag.connectors.base import Connector, source_limits
 from aulac_rag.connectors.files import format_size
 from aulac_rag.connectors.netguard import Resolver, accepted_encodings, check_address, decoded_chunks, resolve_host
 from aulac_rag.connectors.readers import Extracted, read_docx, read_html, read_markdown, read_pdf, read_plain
-
 from aulac_rag.documents import Document, SourceError
 from aulac_rag.errors import ConnectorError
 from aulac_rag.limits import SourceLimits
@@ -207,4 +206,3 @@ def _url_title(url: str) -> str:
     return PurePosixPath(parts.path).stem or parts.netloc
 
 
-connectors.register("url", "http", "https")(UrlConnector)

@@ -13,7 +13,5 @@ echo "Câu hỏi: $QUESTION"
 aulac ask healthcare "$QUESTION"
 if [ -z "${AULAC_NO_UI:-}" ]; then
   echo
-  echo "Mở ứng dụng chat: http://127.0.0.1:${AULAC_UI_PORT:-8501}  (Ctrl+C để dừng)"
-  exec env AULAC_SANDBOX=healthcare streamlit run ui/app.py --server.address 127.0.0.1 \
-    --server.port "${AULAC_UI_PORT:-8501}" --server.headless true --browser.gatherUsageStats false
+  exec aulac app --sandbox healthcare --port "${AULAC_UI_PORT:-8501}"
 fi

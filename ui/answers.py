@@ -8,7 +8,7 @@ import streamlit as st
 
 from aulac_rag.errors import AulacError
 from aulac_rag.pipeline import Answer, GuardrailNote
-from ui.common import Context
+from aulac_rag.ui.common import Context
 
 MODE_BADGES = {
     "llm": ("LLM", "blue", ":material/psychology:"),

@@ -1,23 +1,19 @@
 """aulac-rag's web app: chat, knowledge base and regulator console (Streamlit, in Vietnamese).
 
-    streamlit run ui/app.py            # on AULAC_HOME (default ~/.aulac)
-    AULAC_API_URL=http://127.0.0.1:8000 streamlit run ui/app.py   # through the API server
+    aulac app                          # on AULAC_HOME (default ~/.aulac); installed with the [ui] extra
+    AULAC_API_URL=http://127.0.0.1:8000 aulac app   # through the API server
+    streamlit run ui/app.py            # the same from a checkout
 
-AULAC_SANDBOX picks the sandbox shown first (default: healthcare).
+AULAC_SANDBOX picks the sandbox shown first (default: healthcare). The app is the package
+``aulac_rag.ui`` (this folder, installed under that name), so it runs the same from a checkout
+and from a wheel.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import streamlit as st
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the path
-    sys.path.insert(0, str(ROOT))
-
-import streamlit as st  # noqa: E402
-
-from ui.common import sidebar  # noqa: E402
+from aulac_rag.ui.common import sidebar
 
 st.set_page_config(page_title="Âu Lạc RAG", page_icon=":material/spa:", layout="wide")
 

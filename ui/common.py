@@ -10,7 +10,7 @@ import streamlit as st
 
 from aulac_rag.errors import AulacError
 from aulac_rag.keys import ApiKey
-from ui.client import API_AUDIT_ROLE, AulacClient, client_from_env
+from aulac_rag.ui.client import API_AUDIT_ROLE, AulacClient, client_from_env
 
 ROLE_LABELS = {
     "admin": "quản trị (admin)",

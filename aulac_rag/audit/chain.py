@@ -43,10 +43,11 @@ HASHED_FIELDS: tuple[str, ...] = (
 #: before they existed keep their hashes. ``event``: ``answer`` (one finished answer or
 #: refusal), ``started`` (written before generation), ``aborted`` (the client stopped reading)
 #: or ``error`` (the request failed), ``trial`` (a change of the controlled trial's state: who, why),
-#: ``document`` (documents ingested or deleted, and by whom);
+#: ``document`` (documents ingested or deleted, and by whom), ``policy`` (a new version of the
+#: policy, prompt, settings or trial plan: file, sha256 in ``config_hash``, what changed);
 #: ``ref_seq``: the ``started`` row an end row closes.
 OPTIONAL_FIELDS: dict[str, Any] = {"event": "answer", "ref_seq": 0}
-EVENTS: tuple[str, ...] = ("answer", "started", "aborted", "error", "trial", "document")
+EVENTS: tuple[str, ...] = ("answer", "started", "aborted", "error", "trial", "document", "policy")
 
 
 def canonical_json(value: Any) -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from aulac_rag.extras import require
+
 
 def register(app: typer.Typer) -> None:
     @app.command("serve")
@@ -23,7 +25,8 @@ def register(app: typer.Typer) -> None:
         log_level: str = typer.Option("info", "--log-level"),
     ) -> None:
         """Serve /v1/sandboxes, /v1/chat/completions and the OpenAPI docs at /docs."""
-        import uvicorn
+        uvicorn = require("uvicorn", "aulac serve")
+        require("fastapi", "aulac serve")
 
         # Settings travel by environment so that every worker process reads the same ones.
         if open_mode:
@@ -79,7 +82,7 @@ def _embedded_sandboxes(home: Path) -> list[str]:
     """Sandboxes of ``home`` whose index is the embedded engine (one process at a time)."""
     from aulac_rag.sandbox import Sandbox, sandbox_names
 
-    return [name for name in sandbox_names(home) if Sandbox(name, home=home).config.index.engine == "edge"]
+    return [name for name in sandbox_names(home) if not Sandbox(name, home=home).config.index.shared]
 
 
 def _one_native_thread_per_request() -> None:

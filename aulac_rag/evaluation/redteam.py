@@ -4,10 +4,9 @@ Scoring is the guardrails package's own (:mod:`aulac_rag.guardrails.evaluation`,
 one the guardrails benchmark prints), run on the sandbox's guard; this module finds the
 suite files, merges them and names the metrics as evaluation metrics (``redteam_*``).
 
-Suite files: ``redteam.jsonl`` in the sandbox folder; else the project's held-out set
-``tests/redteam/heldout/<sandbox>.jsonl`` (written by a separate writer, never tuned on: the
-honest figures a regulator should see); else the tuning set ``tests/redteam/<sandbox>.jsonl``
-plus ``tests/redteam/holdout_<sandbox>.jsonl``. Lines
+Suite file: ``redteam.jsonl`` in the sandbox folder. The bundled sandboxes ship the project's
+held-out set there (written by a separate writer, never tuned on: the honest figures a regulator
+should see); it travels in the wheel as package data. Lines
 ``{"id", "text", "label", "expected_action", "pii": [{"type", "start", "end"}]}``.
 """
 
@@ -28,18 +27,10 @@ METRICS = {
 }
 
 
-def find_redteam_files(name: str, folder: Path) -> list[Path]:
+def find_redteam_files(folder: Path) -> list[Path]:
     """The sandbox's red-team suite files (empty when it has none)."""
-    from aulac_rag.sandbox import bundled_dir
-
     own = folder / "redteam.jsonl"
-    if own.is_file():
-        return [own]
-    tests = bundled_dir().parent / "tests" / "redteam"
-    heldout = tests / "heldout" / f"{name}.jsonl"
-    if heldout.is_file():
-        return [heldout]
-    return [p for p in (tests / f"{name}.jsonl", tests / f"holdout_{name}.jsonl") if p.is_file()]
+    return [own] if own.is_file() else []
 
 
 def run_redteam(guard: Any, files: list[Path]) -> dict[str, Any]:

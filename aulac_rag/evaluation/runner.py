@@ -264,7 +264,7 @@ class EvaluationRunner:
         if not self.redteam:
             skipped[specs.REDTEAM] = "tắt bằng --no-redteam"
             return None
-        files = find_redteam_files(self.sandbox.name, self.sandbox.folder)
+        files = find_redteam_files(self.sandbox.folder)
         if not files:
             skipped[specs.REDTEAM] = "chưa có bộ kiểm thử tấn công (redteam.jsonl)"
             return None

@@ -10,8 +10,14 @@ registered with ``@generators.register("my-backend")`` taking a GenerationConfig
 """
 
 from aulac_rag.generation.base import Context, Generator, Mode, Prompt, Response, generators, load_generator
-from aulac_rag.generation.citations import CitationCheck, CitationStreamFilter, check_citations
-from aulac_rag.generation.extractive import ExtractiveGenerator
+from aulac_rag.generation.citations import (
+    CitationCheck,
+    CitationNumbering,
+    CitationStreamFilter,
+    check_citations,
+    renumber_citations,
+)
+from aulac_rag.generation.extractive import QUOTE_NOTE, ExtractiveGenerator
 from aulac_rag.generation.openai_compat import OpenAICompatGenerator
 from aulac_rag.generation.prompting import (
     DEFAULT_SYSTEM_PROMPT,
@@ -28,7 +34,9 @@ from aulac_rag.generation.rewrite import QuestionRewriter, Rewrite
 __all__ = [
     "DEFAULT_SYSTEM_PROMPT",
     "NOT_FOUND_ANSWER",
+    "QUOTE_NOTE",
     "CitationCheck",
+    "CitationNumbering",
     "CitationStreamFilter",
     "Context",
     "ExtractiveGenerator",
@@ -42,6 +50,7 @@ __all__ = [
     "Rewrite",
     "Turn",
     "check_citations",
+    "renumber_citations",
     "contexts_from_hits",
     "is_not_found",
     "not_found_reply",

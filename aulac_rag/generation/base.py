@@ -25,9 +25,11 @@ class Context:
     n: int
     doc_id: str
     chunk_id: str
-    title: str
+    title: str  # the chunk's heading (an article "Điều 5. …", a section), else the document's title
     text: str
     score: float = 0.0
+    doc_title: str = ""  # the document's title, when known
+    position: int = 0  # the chunk's place in its document (0-based)
 
 
 @dataclass(frozen=True)
@@ -55,18 +57,18 @@ class Generator(Protocol):
 
 
 GeneratorFactory = Callable[[GenerationConfig], Generator]
-generators: Registry[GeneratorFactory] = Registry("generation backend")
+_EXTRACTIVE = "aulac_rag.generation.extractive:_extractive"
+_OPENAI = "aulac_rag.generation.openai_compat:_openai_compatible"
+generators: Registry[GeneratorFactory] = Registry(
+    "generation backend",
+    "aulac_rag.generators",
+    {"extractive": _EXTRACTIVE, "extract": _EXTRACTIVE, "openai-compatible": _OPENAI, "openai": _OPENAI, "vllm": _OPENAI},
+)
 
 
 def load_generator(config: GenerationConfig) -> Generator:
     """The backend named by ``config.backend`` (ConfigError lists the known names)."""
-    _register_builtins()
     return generators.get(config.backend)(config)
-
-
-def _register_builtins() -> None:
-    # Importing the modules runs their @generators.register decorators (once).
-    from aulac_rag.generation import extractive, openai_compat  # noqa: F401
 
 
 @dataclass

@@ -3,11 +3,16 @@
 Groups like ``[1, 3]`` or ``[1;3]`` are normalized to ``[1][3]`` so that each
 citation is one ``[n]``. :class:`CitationStreamFilter` does the same on a stream,
 holding back only an unfinished ``[...`` so streamed text is already clean.
+
+:class:`CitationNumbering` then shows the cited contexts as ``[1]``, ``[2]``, ``[3]``… in the
+order the answer first cites them (no gaps such as ``[1][3]``), one number per distinct
+passage (two contexts holding the same chunk share it).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 _GROUP = re.compile(r"\s?\[(\s*\d+(?:\s*[,;]\s*\d+)*\s*)\]")
@@ -51,11 +56,61 @@ def check_citations(text: str, n_contexts: int) -> CitationCheck:
     return CitationCheck(text=cleaned, cited=tuple(cited), invalid=tuple(invalid))
 
 
-class CitationStreamFilter:
-    """Streams text through :func:`check_citations`, holding back only an open ``[``."""
+_SINGLE = re.compile(r"\[(\d+)\]")
+_REPEATED = re.compile(r"(\[\d+\])(?:\1)+")
 
-    def __init__(self, n_contexts: int) -> None:
+
+class CitationNumbering:
+    """Numbers shown for cited contexts: 1, 2, 3… in order of first citation, one per distinct passage.
+
+    ``passage_of(n)`` names context ``n``'s passage (its chunk id): contexts with the same
+    passage get the same number. Feed text whose citations were checked
+    (:func:`check_citations`); :attr:`order` maps each shown number back to a context.
+    """
+
+    def __init__(self, passage_of: Callable[[int], Hashable] | None = None) -> None:
+        self.passage_of: Callable[[int], Hashable] = passage_of or (lambda n: n)
+        self._shown: dict[Hashable, int] = {}
+        self._order: list[int] = []
+
+    @property
+    def order(self) -> tuple[int, ...]:
+        """The context number behind each shown number: ``order[k - 1]`` for ``[k]``."""
+        return tuple(self._order)
+
+    def number(self, n: int) -> int:
+        """The shown number of context ``n`` (a new one when its passage is cited for the first time)."""
+        key = self.passage_of(n)
+        if key not in self._shown:
+            self._order.append(n)
+            self._shown[key] = len(self._order)
+        return self._shown[key]
+
+    def context(self, shown: int) -> int:
+        """The context number behind the shown number ``shown``."""
+        return self._order[shown - 1]
+
+    def renumber(self, text: str) -> str:
+        """``text`` with each ``[n]`` replaced by its shown number (a repeated ``[k][k]`` said once)."""
+        renumbered = _SINGLE.sub(lambda m: f"[{self.number(int(m.group(1)))}]", text)
+        return _REPEATED.sub(r"\1", renumbered)
+
+
+def renumber_citations(text: str, passage_of: Callable[[int], Hashable] | None = None) -> tuple[str, tuple[int, ...]]:
+    """``text`` with citations renumbered 1, 2, 3… in order of appearance, and the old number behind each new one."""
+    numbering = CitationNumbering(passage_of)
+    return numbering.renumber(text), numbering.order
+
+
+class CitationStreamFilter:
+    """Streams text through :func:`check_citations`, holding back only an open ``[``.
+
+    With a :class:`CitationNumbering`, the streamed citations are renumbered as they pass.
+    """
+
+    def __init__(self, n_contexts: int, numbering: CitationNumbering | None = None) -> None:
         self.n_contexts = n_contexts
+        self.numbering = numbering
         self._pending = ""
 
     def feed(self, chunk: str) -> str:
@@ -70,11 +125,15 @@ class CitationStreamFilter:
         elif text.endswith((" ", "\t")):
             stripped = text.rstrip(" \t")
             text, self._pending = stripped, text[len(stripped) :]
-        return check_citations(text, self.n_contexts).text
+        return self._checked(text)
 
     def flush(self) -> str:
         text, self._pending = self._pending, ""
-        return check_citations(text, self.n_contexts).text
+        return self._checked(text)
+
+    def _checked(self, text: str) -> str:
+        checked = check_citations(text, self.n_contexts).text
+        return self.numbering.renumber(checked) if self.numbering is not None else checked
 
 
 def _open_bracket(text: str) -> int | None:

@@ -109,3 +109,48 @@ def relevance(question: str, text: str) -> float:
     if q_pairs:
         return len(q_pairs & t_pairs) / len(q_pairs)
     return len(q_units & t_units) / len(q_units) if q_units else 0.0
+
+
+#: Folded question words that ask for a number, an amount, a rate or a duration; the weak ones
+#: ("mức", "phí"…) only outside a yes/no question ("có phải trả phí … không?").
+_QUANTITY_STRONG = re.compile(
+    r"\b(?:bao nhieu|bao lau|bao gio|may|ti le|ty le|lai suat|han muc|toi da|toi thieu|bao xa|so tien|phan tram)\b|%"
+)
+_QUANTITY_WEAK = re.compile(r"\b(?:muc|gia|phi|le phi|thoi han|thoi gian|luong|tuoi|diem)\b")
+_YES_NO = re.compile(r"\b(?:co|duoc|phai)\b.*\b(?:khong|chua)\W*$")
+_NOT_AMOUNT = re.compile(r"\bmien phi\b")
+_NUMBER_WORDS = (
+    r"(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu|tỷ|tỉ|nửa|rưỡi)"
+)
+_QUANTITY = re.compile(
+    rf"\d|%|\b{_NUMBER_WORDS}\s+(?:ngày|tuần|tháng|năm|giờ|phút|lần|tuổi|người|đồng|triệu|tỷ|tỉ|phần trăm|tín chỉ|điểm)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_quantity(question: str) -> bool:
+    """Whether the question asks for a number: "bao nhiêu", "mức", "giá", "phí", "%", "bao lâu", "mấy"…"""
+    folded = _NOT_AMOUNT.sub(" ", fold_diacritics(question.lower()))
+    if _QUANTITY_STRONG.search(folded):
+        return True
+    return bool(_QUANTITY_WEAK.search(folded)) and not _YES_NO.search(folded)
+
+
+def has_quantity(text: str) -> bool:
+    """Whether ``text`` states a number, amount, rate or duration (digits, %, "ba tháng"…)."""
+    return bool(_QUANTITY.search(text))
+
+
+def weighted_overlap(query_terms: Iterable[str], sentence_terms: Iterable[str], weight: dict[str, float]) -> float:
+    """:func:`overlap` with each query syllable weighted (rare in the contexts: heavier), 0..1."""
+    q = list(query_terms)
+    q_set = set(q)
+    if not q_set:
+        return 0.0
+    s = list(sentence_terms)
+    s_set = set(s)
+    total = sum(weight.get(t, 1.0) for t in q_set)
+    unigram = sum(weight.get(t, 1.0) for t in q_set & s_set) / total
+    q_pairs = _bigrams(q)
+    pair = len(q_pairs & _bigrams(s)) / len(q_pairs) if q_pairs else 0.0
+    return 0.7 * unigram + 0.3 * pair

@@ -17,7 +17,7 @@ from typing import Any
 
 from aulac_rag.config import GenerationConfig
 from aulac_rag.errors import ConfigError, GenerationError
-from aulac_rag.generation.base import Mode, Prompt, generators
+from aulac_rag.generation.base import Mode, Prompt
 
 #: Used when neither ``generation.base_url`` nor ``$AULAC_LLM_BASE_URL`` is set (``aulac llm serve``'s default).
 DEFAULT_BASE_URL = "http://127.0.0.1:8001/v1"
@@ -169,7 +169,6 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@generators.register("openai-compatible", "openai", "vllm")
 def _openai_compatible(config: GenerationConfig) -> OpenAICompatGenerator:
     return OpenAICompatGenerator(
         base_url=config.base_url,

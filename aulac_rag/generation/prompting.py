@@ -52,7 +52,16 @@ def load_system_prompt(path: Path | None) -> str:
 def contexts_from_hits(hits: Sequence[Hit]) -> tuple[Context, ...]:
     """Number the hits [1]..[n] in rank order."""
     return tuple(
-        Context(n=i, doc_id=h.doc_id, chunk_id=h.chunk_id, title=h.title, text=h.text, score=h.score)
+        Context(
+            n=i,
+            doc_id=h.doc_id,
+            chunk_id=h.chunk_id,
+            title=h.title,
+            text=h.text,
+            score=h.score,
+            doc_title=str(h.metadata.get("doc_title") or ""),
+            position=h.position,
+        )
         for i, h in enumerate(hits, start=1)
     )
 

@@ -11,12 +11,24 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aulac_rag.errors import ConfigError, GenerationError
 
 SERVED_MODEL_NAME = "aulac-llm"
 DEFAULT_PORT = 8001  # aulac serve takes 8000
+DEFAULT_EMBED_PORT = 8002
+
+#: How one GPU is shared when ``--embed-model`` starts an embedding server next to the chat model.
+#: vLLM's ``--gpu-memory-utilization`` is a per-instance share of the GPU's memory (weights, activations
+#: and KV cache of that instance only), so the two shares must add up to less than 1: 0.75 for the chat
+#: model (a 7B bf16 model at --max-model-len 8192 on a 24 GB GPU) and 0.15 for the embedding model
+#: (multilingual-e5-large or bge-m3, about 1.1 GB of bf16 weights), leaving headroom for the two CUDA contexts.
+CHAT_SHARE_WITH_EMBED = 0.75
+EMBED_SHARE = 0.15
+MAX_TOTAL_SHARE = 0.95
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,65 @@ class VllmOptions:
             raise ConfigError(f"--dtype must be auto, half, float16, bfloat16, float or float32, got {self.dtype!r}")
 
 
+@dataclass(frozen=True)
+class EmbedServeOptions:
+    """The embedding server started next to the chat model (``aulac llm serve --embed-model``)."""
+
+    model: str
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_EMBED_PORT
+    gpu_memory_utilization: float = EMBED_SHARE
+    api_key: str | None = None
+    dtype: str = "auto"
+
+    def __post_init__(self) -> None:
+        if not self.model.strip():
+            raise ConfigError("--embed-model is empty; give a Hugging Face id (intfloat/multilingual-e5-large) or a local path")
+        if not 1 <= self.port <= 65535:
+            raise ConfigError(f"--embed-port must be 1..65535, got {self.port!r}")
+        if not 0 < self.gpu_memory_utilization < 1:
+            raise ConfigError(f"--embed-gpu-memory-utilization must be in (0, 1), got {self.gpu_memory_utilization!r}")
+
+
+def check_gpu_split(chat: VllmOptions, embed: EmbedServeOptions) -> None:
+    """ConfigError when the two servers would ask for more than one GPU's memory, or for one port."""
+    total = chat.gpu_memory_utilization + embed.gpu_memory_utilization
+    if total > MAX_TOTAL_SHARE + 1e-9:
+        raise ConfigError(
+            f"--gpu-memory-utilization {chat.gpu_memory_utilization:g} + --embed-gpu-memory-utilization "
+            f"{embed.gpu_memory_utilization:g} = {total:g}; the chat and embedding servers share the GPU, keep the sum "
+            f"<= {MAX_TOTAL_SHARE:g} (e.g. {CHAT_SHARE_WITH_EMBED:g} + {EMBED_SHARE:g})"
+        )
+    if chat.port == embed.port and chat.host == embed.host:
+        raise ConfigError(f"--port and --embed-port are both {chat.port}; give the embedding server another port")
+
+
+def build_embed_command(options: EmbedServeOptions) -> list[str]:
+    """``vllm serve MODEL --runner pooling ...``: OpenAI ``/v1/embeddings`` under the model's own name.
+
+    The served name stays the model id, so ``retrieval.embedder.name: openai-compatible:<model>``
+    names it and the e5 prefixes are recognised.
+    """
+    argv = [
+        "vllm",
+        "serve",
+        options.model,
+        "--runner",
+        "pooling",
+        "--host",
+        options.host,
+        "--port",
+        str(options.port),
+        "--gpu-memory-utilization",
+        f"{options.gpu_memory_utilization:g}",
+        "--dtype",
+        options.dtype,
+    ]
+    if options.api_key:
+        argv += ["--api-key", options.api_key]
+    return argv
+
+
 def build_vllm_command(options: VllmOptions) -> list[str]:
     """``vllm serve MODEL --served-model-name aulac-llm ...`` as an argv list."""
     argv = [
@@ -141,6 +212,55 @@ def _gpu_visible() -> bool:
     except (OSError, subprocess.SubprocessError):
         return False
     return result.returncode == 0 and "GPU" in result.stdout
+
+
+def run_with_embedder(
+    chat_argv: list[str],
+    embed_argv: list[str],
+    health_url: str,
+    *,
+    start_timeout_s: float = 900.0,
+    popen: Callable[[list[str]], subprocess.Popen[bytes]] = subprocess.Popen,
+    ready: Callable[[str], bool] | None = None,
+    run_chat: Callable[[list[str]], int] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Start the embedding server, wait until ``health_url`` answers, then run the chat server in the
+    foreground; the embedding server is stopped when the chat server exits. One after the other because
+    each vLLM instance measures the free GPU memory while it starts."""
+    check = ready or _healthy
+    try:
+        embed = popen(embed_argv)
+    except OSError as exc:
+        raise GenerationError(f"cannot start the vllm embedding server: {exc}") from exc
+    try:
+        waited = 0.0
+        while not check(health_url):
+            if embed.poll() is not None:
+                raise GenerationError(
+                    f"the vllm embedding server exited with code {embed.returncode} before it was ready; see its log above"
+                )
+            if waited >= start_timeout_s:
+                raise GenerationError(f"the vllm embedding server was not ready at {health_url} after {start_timeout_s:g} s")
+            sleep(2.0)
+            waited += 2.0
+        return (run_chat or run_vllm)(chat_argv)
+    finally:
+        if embed.poll() is None:
+            embed.terminate()
+            try:
+                embed.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                embed.kill()
+
+
+def _healthy(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(url, timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def run_vllm(argv: list[str]) -> int:

@@ -103,6 +103,7 @@ class GuardEngine:
         if decision is not None:
             elapsed = round((time.perf_counter() - started) * 1000, 3)
             decision.details.setdefault("ms", elapsed)
+            decision.details.setdefault("kind", rail.spec.kind)  # the pipeline re-judges scope on a follow-up
         return decision
 
     # --- output ----------------------------------------------------------------

@@ -27,7 +27,6 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-import aulac_rag.guardrails.rails  # noqa: F401  (registers the built-in rail kinds)
 from aulac_rag.errors import GuardrailError
 from aulac_rag.guardrails.rails.base import (
     InputRail,

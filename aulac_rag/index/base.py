@@ -167,17 +167,12 @@ class VectorIndex(ABC):
 
 
 IndexFactory = Callable[[str, IndexConfig, Path], VectorIndex]
-index_engines: Registry[IndexFactory] = Registry("index engine")
-
-
-# Built-in engines register on import; importing only the one asked for keeps start-up fast
-# (qdrant-client alone takes about a second to import).
-_BUILTIN_ENGINES = {"edge": "edge", "embedded": "edge", "qdrant": "server", "server": "server"}
+# Only the engine asked for is imported (qdrant-client alone takes about a second to import).
+_EDGE, _SERVER = "aulac_rag.index.edge:_edge", "aulac_rag.index.server:_server"
+index_engines: Registry[IndexFactory] = Registry(
+    "index engine", "aulac_rag.index_engines", {"edge": _EDGE, "embedded": _EDGE, "qdrant": _SERVER, "server": _SERVER}
+)
 
 
 def open_index(collection: str, config: IndexConfig, home: Path) -> VectorIndex:
-    import importlib
-
-    if config.engine in _BUILTIN_ENGINES and config.engine not in index_engines:
-        importlib.import_module(f"aulac_rag.index.{_BUILTIN_ENGINES[config.engine]}")
     return index_engines.get(config.engine)(collection, config, home)

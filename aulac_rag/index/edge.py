@@ -10,7 +10,7 @@ import qdrant_edge as qe
 
 from aulac_rag.config import IndexConfig
 from aulac_rag.errors import StoreError
-from aulac_rag.index.base import DENSE, SPARSE_NAMES, Filters, IndexPoint, SearchSettings, VectorIndex, index_engines
+from aulac_rag.index.base import DENSE, SPARSE_NAMES, Filters, IndexPoint, SearchSettings, VectorIndex
 from aulac_rag.sparse.bm25 import SparseVector
 
 
@@ -140,6 +140,5 @@ class QdrantEdgeIndex(VectorIndex):
         return {str(r.id): dict(r.payload or {}) for r in self.shard.retrieve(points, with_payload=True, with_vector=False)}
 
 
-@index_engines.register("edge", "embedded")
 def _edge(collection: str, config: IndexConfig, home: Path) -> VectorIndex:
     return QdrantEdgeIndex(collection, config, home)

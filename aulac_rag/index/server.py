@@ -15,7 +15,7 @@ from qdrant_client import QdrantClient, models
 
 from aulac_rag.config import IndexConfig
 from aulac_rag.errors import StoreError
-from aulac_rag.index.base import DENSE, SPARSE_NAMES, Filters, IndexPoint, SearchSettings, VectorIndex, index_engines
+from aulac_rag.index.base import DENSE, SPARSE_NAMES, Filters, IndexPoint, SearchSettings, VectorIndex
 from aulac_rag.sparse.bm25 import SparseVector
 
 _LOCAL_CLIENTS: dict[str, QdrantClient] = {}  # ":memory:" mode: one client per AULAC_HOME, shared in-process
@@ -174,6 +174,5 @@ class QdrantServerIndex(VectorIndex):
         return {str(r.id): dict(r.payload or {}) for r in records}
 
 
-@index_engines.register("qdrant", "server")
 def _server(collection: str, config: IndexConfig, home: Path) -> VectorIndex:
     return QdrantServerIndex(collection, config, home)

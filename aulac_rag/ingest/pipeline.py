@@ -21,7 +21,7 @@ from aulac_rag.chunking import DocumentChunker
 from aulac_rag.config import SandboxConfig
 from aulac_rag.documents import Chunk, Document, SourceError, content_hash
 from aulac_rag.embeddings.cache import CachedPassageEmbedder
-from aulac_rag.errors import AulacError, StoreError
+from aulac_rag.errors import AulacError, ConfigError, EmbeddingError, StoreError
 from aulac_rag.failpoints import failpoint
 from aulac_rag.index.base import IndexPoint, VectorIndex
 from aulac_rag.ingest.manifest import DocumentRecord, IngestManifest
@@ -140,6 +140,16 @@ def _complete(index: VectorIndex, record: DocumentRecord) -> bool:
     return new > 0 and old < record.chunks
 
 
+def check_vector_size(manifest: IngestManifest, size: int, embedder: str) -> None:
+    """ConfigError when ``size`` differs from the vector size the sandbox's index was created with."""
+    stored = manifest.get_meta("embedder_dim")  # absent for indexes made before it was recorded
+    if stored is not None and int(stored) != size:
+        raise ConfigError(
+            f"the sandbox's index holds {stored}-d vectors but retrieval.embedder {embedder!r} gives {size}-d ones; "
+            "use the embedder the index was built with, or ingest into a new sandbox (one index has one vector size)"
+        )
+
+
 class Ingestor:
     """Writes documents into one sandbox's index and manifest."""
 
@@ -162,8 +172,10 @@ class Ingestor:
 
     def _ensure_index(self) -> None:
         if not self.index.exists():
-            self.index.create(self.embedder.embedder.dim)
+            dim = self.embedder.embedder.dim
+            self.index.create(dim)
             self.manifest.set_meta("embedder", self.embedder.embedder.model_id)
+            self.manifest.set_meta("embedder_dim", str(dim))
 
     def _set_avg_len(self, chunks: list[Chunk]) -> None:
         """BM25's average length is fixed at the first ingestion so weights stay comparable."""
@@ -178,6 +190,7 @@ class Ingestor:
     def _points(self, chunks: list[Chunk]) -> list[IndexPoint]:
         texts = [index_text(c) for c in chunks]
         dense = self.embedder.embed_passages(texts)
+        check_vector_size(self.manifest, dense.shape[1], self.config.retrieval.embedder.name)
         points = []
         for chunk, text, vector in zip(chunks, texts, dense, strict=False):
             payload = {
@@ -261,8 +274,10 @@ class Ingestor:
                     summary.chunks += self._written(document, doc_hash)
                     summary.documents += 1
                     self.manifest.set_findings(document.doc_id, [f.model_dump() for f in findings])
-            except StoreError:
-                raise  # the index itself failed (locked, disk): stop, do not report it once per document
+            except (StoreError, EmbeddingError, ConfigError):
+                # the index or the embedder itself failed (locked, disk, server down, wrong vector size):
+                # stop, do not report it once per document
+                raise
             except AulacError as exc:
                 summary.errors.append(SourceError(raw.source or raw.doc_id, str(exc)))
             bar.update(1)

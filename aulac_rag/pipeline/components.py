@@ -7,7 +7,8 @@ GenerateStep → OutputCheckStep → AuditStep. Each takes its settings in ``__i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -15,12 +16,14 @@ from aulac_rag.audit import AuditEntry, AuditLog
 from aulac_rag.errors import ConfigError, GenerationError
 from aulac_rag.generation import (
     NOT_FOUND_ANSWER,
+    CitationNumbering,
     Context,
     Generator,
     Prompt,
     Turn,
     check_citations,
     is_not_found,
+    renumber_citations,
 )
 from aulac_rag.generation.lexical import best_sentence, relevance, split_sentences
 from aulac_rag.guardrails.rails.answer_rails import sentence_end
@@ -222,9 +225,19 @@ class OutputCheckStep:
         self.guard = guard
         self.not_found = not_found  # the whole not-found reply, with the sandbox's next step
 
-    def run(self, text: str, contexts: Sequence[Context], raw: str | None = None) -> OutputCheck:
-        """Check ``text``; ``raw`` is the model's unfiltered text when ``text`` was already streamed through the rails."""
+    def run(
+        self, text: str, contexts: Sequence[Context], raw: str | None = None, numbering: CitationNumbering | None = None
+    ) -> OutputCheck:
+        """Check ``text``; ``raw`` is the model's unfiltered text when ``text`` was already streamed through the rails.
+
+        ``numbering`` is how the stream renumbered ``text``'s citations (None: ``text`` still cites
+        contexts by their own numbers). The answer's citations end up numbered 1, 2, 3… in order
+        of appearance, one per distinct passage, each :class:`Citation` with a distinct title.
+        """
         notes: list[GuardrailNote] = []
+        if numbering is None:
+            numbering = passage_numbering(contexts)
+            text = numbering.renumber(check_citations(text, len(contexts)).text)
         checked = check_citations(text.strip(), len(contexts))
         invalid = check_citations(raw, len(contexts)).invalid if raw is not None else checked.invalid
         if invalid:
@@ -243,19 +256,53 @@ class OutputCheckStep:
             answer = self.not_found
             notes.append(GuardrailNote(rule="no_context", action="notice", message=NOT_FOUND_ANSWER))
         by_n = {c.n: c for c in contexts}
-        citations = tuple(_citation(by_n[n], answer) for n in sorted(final.cited))
+        if final.cited:  # a rail may have removed a cited sentence: close the gap it left
+            answer, order = renumber_citations(answer)
+            sources = [by_n[numbering.context(k)] for k in order]
+        else:
+            sources = []
+        titles = distinct_titles(sources)
+        citations = tuple(_citation(c, answer, k, t) for k, (c, t) in enumerate(zip(sources, titles, strict=True), 1))
         return OutputCheck(text=answer, citations=citations, notes=tuple(notes), refused=refused)
 
 
-def _citation(context: Context, answer: str) -> Citation:
-    """Cite ``context``: its sentence that best matches the answer sentences citing it."""
-    marker = f"[{context.n}]"
+def passage_numbering(contexts: Sequence[Context]) -> CitationNumbering:
+    """Citation numbers for ``contexts``: one per distinct passage (chunk), in order of first citation."""
+    by_n = {c.n: c for c in contexts}
+    return CitationNumbering(lambda n: by_n[n].chunk_id or n if n in by_n else n)
+
+
+def distinct_titles(contexts: Sequence[Context]) -> list[str]:
+    """Titles for citing ``contexts`` that tell them apart.
+
+    The chunk's heading (an article "Điều 5. …", a section) when it is unique; when several
+    share one, the document's title is added where the documents differ, then the passage's
+    place in its document ("đoạn 3").
+    """
+    titles = [c.title or c.doc_title or c.doc_id for c in contexts]
+    titles = _disambiguate(titles, contexts, _with_document)
+    return _disambiguate(titles, contexts, lambda title, c: f"{title} — đoạn {c.position + 1}")
+
+
+def _with_document(title: str, context: Context) -> str:
+    document = context.doc_title or context.doc_id
+    return title if document == title or document in title else f"{title} — {document}"
+
+
+def _disambiguate(titles: list[str], contexts: Sequence[Context], refine: Callable[[str, Context], str]) -> list[str]:
+    counts = Counter(titles)
+    return [refine(t, c) if counts[t] > 1 else t for t, c in zip(titles, contexts, strict=True)]
+
+
+def _citation(context: Context, answer: str, shown: int, title: str) -> Citation:
+    """Cite ``context`` as ``[shown]``: its sentence that best matches the answer sentences citing it."""
+    marker = f"[{shown}]"
     claims = " ".join(s for s in split_sentences(answer) if marker in s) or answer
     quote, _ = best_sentence(claims, context.text)
     quote = quote or context.text.strip()
     if len(quote) > _QUOTE_CHARS:
         quote = quote[: _QUOTE_CHARS - 1].rstrip() + "…"
-    return Citation(n=context.n, doc_id=context.doc_id, chunk_id=context.chunk_id, title=context.title, quote=quote)
+    return Citation(n=shown, doc_id=context.doc_id, chunk_id=context.chunk_id, title=title, quote=quote)
 
 
 class AuditStep:

@@ -15,6 +15,7 @@ from aulac_rag.audit import AuditLog
 from aulac_rag.config import SandboxConfig
 from aulac_rag.errors import GuardrailError
 from aulac_rag.generation import load_system_prompt
+from aulac_rag.generation.followup import FollowupResolver
 from aulac_rag.guardrails.types import Guard
 from aulac_rag.pipeline.components import Retriever
 from aulac_rag.pipeline.pipeline import AnswerPipeline
@@ -74,4 +75,5 @@ def build_pipeline(
         config_hash=config_hash(sandbox.config),
         trial=trial,
         incidents=incidents,
+        followups=FollowupResolver(lambda: getattr(sandbox, "embedder", None)),
     )

@@ -20,6 +20,7 @@ from aulac_rag.config import GenerationConfig
 from aulac_rag.errors import AuditError, GenerationError
 from aulac_rag.generation import (
     NOT_FOUND_ANSWER,
+    CitationNumbering,
     CitationStreamFilter,
     ExtractiveGenerator,
     Generator,
@@ -30,7 +31,8 @@ from aulac_rag.generation import (
     not_found_reply,
 )
 from aulac_rag.generation.base import Prompt
-from aulac_rag.guardrails.types import Guard, PassThroughGuard
+from aulac_rag.generation.followup import FollowupResolver
+from aulac_rag.guardrails.types import Guard, PassThroughGuard, RuleDecision, Verdict
 from aulac_rag.incidents import IncidentRecorder
 from aulac_rag.limits import DEFAULT_LIMITS, check_request
 from aulac_rag.pipeline.components import (
@@ -44,12 +46,15 @@ from aulac_rag.pipeline.components import (
     Retriever,
     RetrieveStep,
     SentenceGate,
+    passage_numbering,
 )
 from aulac_rag.pipeline.types import Answer, Caller, Citation, GuardrailNote, RetrievedRef
 from aulac_rag.trial import Trial
 
 #: The reply when an input rail blocks without a message of its own.
 DEFAULT_REFUSAL = "Xin lỗi, tôi không thể trả lời câu hỏi này trong phạm vi của sandbox."
+#: Shown when a follow-up that looked out of scope alone was in scope with the previous turn's context.
+SCOPE_FOLLOWUP_NOTICE = "Câu hỏi nối tiếp được hiểu cùng ngữ cảnh câu hỏi trước và nằm trong phạm vi của sandbox."
 
 
 def _ms(start: float) -> float:
@@ -101,7 +106,8 @@ class AnswerStream:
         state = self._state
         assert state.generation is not None and state.prompt is not None
         contexts = state.prompt.contexts
-        filt = CitationStreamFilter(len(contexts))
+        numbering = passage_numbering(contexts)
+        filt = CitationStreamFilter(len(contexts), numbering)
         gate = SentenceGate(self._pipeline.guard, [c.text for c in contexts])
         raw: list[str] = []
         start = time.perf_counter()
@@ -118,7 +124,7 @@ class AnswerStream:
                 yield tail
             state.timings["generate"] = _ms(start)
             state.notes += [GuardrailNote(rule=r.id, action=r.action, message=r.message) for r in gate.rules]
-            self._answer = self._pipeline._finish(state, "".join(gate.released), "".join(raw))
+            self._answer = self._pipeline._finish(state, "".join(gate.released), "".join(raw), numbering)
         except GeneratorExit:
             self._end("aborted", None)
             raise
@@ -212,8 +218,12 @@ class AnswerPipeline:
         k: int | None = None,
         trial: Trial | None = None,
         incidents: IncidentRecorder | None = None,
+        followups: FollowupResolver | None = None,
     ) -> AnswerPipeline:
-        """A pipeline as ``sandbox.yaml``'s ``generation:`` section describes it."""
+        """A pipeline as ``sandbox.yaml``'s ``generation:`` section describes it.
+
+        ``followups`` decides follow-ups without an LLM (give it the sandbox's embedder for the topic vote).
+        """
         generator = load_generator(config)
         fallback = None
         if config.fallback == "extractive" and generator.mode != "extractive":
@@ -224,7 +234,7 @@ class AnswerPipeline:
             "max_history_turns": config.max_history_turns,
         }
         builder = PromptBuilder(system_prompt, **builder_args) if system_prompt else PromptBuilder(**builder_args)
-        rewriter = QuestionRewriter(generator if config.rewrite_followups else None)
+        rewriter = QuestionRewriter(generator if config.rewrite_followups else None, followups=followups)
         return cls(
             retrieve,
             generator,
@@ -291,10 +301,12 @@ class AnswerPipeline:
         verdict = self.input_guard.run(question)
         timings["input_guard"] = _ms(t)
         state.notes = [GuardrailNote(rule=r.id, action=r.action, message=r.message) for r in verdict.rules]
-        if verdict.stops:
+        # a follow-up ("còn khoản vay thì sao?") is judged in scope with its context: the scope vote waits for the rewrite
+        scope_pending = verdict.stops and bool(history) and _only_scope_stops(verdict)
+        if verdict.stops and not scope_pending:
             state.answer = self._finish_fixed(state, verdict.message or DEFAULT_REFUSAL, refused=True)
             return
-        safe_question = verdict.redacted if verdict.action == "redact" else question
+        safe_question = verdict.redacted if any(r.action == "redact" for r in verdict.rules) else question
 
         if history:
             t = time.perf_counter()
@@ -307,9 +319,18 @@ class AnswerPipeline:
         rewrite = self.rewriter.run(safe_question, history)
         timings["rewrite"] = _ms(t)
         state.standalone = rewrite.question
+        if scope_pending and (rewrite.question == safe_question or rewrite.method not in _CONTEXT_REWRITES):
+            state.answer = self._finish_fixed(state, verdict.message or DEFAULT_REFUSAL, refused=True)
+            return
         if rewrite.question != safe_question:
             # the rewritten question is new text (an LLM wrote it, or turns were joined): it passes the rails too
             checked = self.input_guard.run(rewrite.question)
+            if scope_pending:
+                if checked.stops:  # out of scope in context too: the first refusal stands
+                    state.answer = self._finish_fixed(state, verdict.message or DEFAULT_REFUSAL, refused=True)
+                    return
+                state.notes = [n for n in state.notes if n.action not in ("block", "escalate")]
+                state.notes.append(GuardrailNote(rule="scope_followup", action="notice", message=SCOPE_FOLLOWUP_NOTICE))
             state.notes += [GuardrailNote(rule=r.id, action=r.action, message=r.message) for r in checked.rules if r.action != "redact"]
             if checked.stops:
                 state.answer = self._finish_fixed(state, checked.message or DEFAULT_REFUSAL, refused=True)
@@ -329,6 +350,8 @@ class AnswerPipeline:
         t = time.perf_counter()
         result = self.retriever.run(rewrite.question, k=k, filters=filters)
         timings["retrieve"] = _ms(t)
+        if "rerank" in result.timings_ms:  # the reranking stage's share of "retrieve"
+            timings["rerank"] = result.timings_ms["rerank"]
         state.retrieved = tuple(RetrievedRef(doc_id=h.doc_id, chunk_id=h.chunk_id, score=h.score) for h in result.hits)
         hits = self.gate.run(rewrite.question, result)
         if not hits:
@@ -355,10 +378,10 @@ class AnswerPipeline:
         escalated = any(n.action == "escalate" for n in state.notes)
         return self._record(state, text, (), refused=refused, incident="escalation" if escalated else None)
 
-    def _finish(self, state: StreamState, released: str, raw_text: str) -> Answer:
+    def _finish(self, state: StreamState, released: str, raw_text: str, numbering: CitationNumbering) -> Answer:
         assert state.prompt is not None
         t = time.perf_counter()
-        checked = self.output_check.run(released, state.prompt.contexts, raw=raw_text)
+        checked = self.output_check.run(released, state.prompt.contexts, raw=raw_text, numbering=numbering)
         state.timings["output_check"] = _ms(t)
         notes = [n for n in checked.notes if not _has_rule(state.notes, n.rule)]
         state.notes += notes
@@ -435,7 +458,25 @@ _FAILURE_INCIDENTS = {
     "GenerationError": "llm_error",
     "StoreError": "retrieval_error",
     "EmbeddingError": "retrieval_error",
+    "RerankError": "retrieval_error",
 }
+
+
+#: Rewrites that carry the previous turn's context on purpose: the scope vote may be taken on them.
+_CONTEXT_REWRITES = ("followup", "llm")
+
+
+def _only_scope_stops(verdict: Verdict) -> bool:
+    """True when every rule that stops ``verdict`` is an out-of-scope *block* (the scope rail, or the
+    semantic rail's out-of-scope vote): those alone may be judged again on the rewritten follow-up."""
+    stops = [r for r in verdict.rules if r.action in ("block", "escalate")]
+    return bool(stops) and all(r.action == "block" and _is_scope_rule(r) for r in stops)
+
+
+def _is_scope_rule(rule: RuleDecision) -> bool:
+    return rule.details.get("kind") == "scope" or (
+        rule.details.get("kind") == "semantic" and rule.details.get("category") == "out_of_scope"
+    )
 
 
 def _has_rule(notes: list[GuardrailNote], rule: str) -> bool:

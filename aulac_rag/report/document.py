@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Para:
     text: str
-    tone: str = ""  # "", "ok", "bad", "note": a coloured callout in HTML, bold lead in Markdown
+    tone: str = ""  # "", "ok", "bad", "note", "law" (a legal basis): a coloured callout in HTML, a lead in Markdown
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _md_block(block: Block, out: list[str], html_name: str) -> None:
         for inner in block.blocks:
             _md_block(inner, out, html_name)
     elif isinstance(block, Para):
-        lead = {"ok": "✅ ", "bad": "❌ ", "note": "ℹ️ "}.get(block.tone, "")
+        lead = {"ok": "✅ ", "bad": "❌ ", "note": "ℹ️ ", "law": "⚖️ "}.get(block.tone, "")
         out += [f"{lead}{block.text}", ""]
     elif isinstance(block, Bullets):
         out += [f"- {item}" for item in block.items] + [""]
@@ -135,6 +135,7 @@ dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; 
 dl.kv dt { font-weight: 600; } dl.kv dd { margin: 0; word-break: break-word; }
 .callout { padding: .6rem .8rem; border-left: 4px solid var(--note); background: #f0f6ff; margin: .8rem 0; }
 .callout.ok { border-color: var(--ok); background: #effaf1; } .callout.bad { border-color: var(--bad); background: #fff1f1; }
+.callout.law { border-color: #6e40c9; background: #f7f3ff; font-size: .88rem; color: #3b2a63; }
 figure { margin: 1rem 0; } figcaption { color: var(--muted); font-size: .88rem; }
 blockquote { margin: .3rem 0 .8rem; padding: .4rem .8rem; background: #f6f8fa; border-left: 3px solid var(--line);
              white-space: pre-wrap; font-size: .9rem; }

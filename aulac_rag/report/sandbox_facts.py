@@ -103,7 +103,7 @@ def redteam_facts(sandbox: Any) -> dict[str, Any] | None:
     from aulac_rag.evaluation.redteam import find_redteam_files, run_redteam
     from aulac_rag.pipeline import load_sandbox_guard
 
-    files = find_redteam_files(sandbox.name, sandbox.folder)
+    files = find_redteam_files(sandbox.folder)
     if not files:
         return None
     from aulac_rag.evaluation.specs import effective_thresholds

@@ -23,7 +23,7 @@ from aulac_rag.report import charts
 from aulac_rag.report import sandbox_facts as sf
 from aulac_rag.report.document import Bullets, Document, Figure, KeyValues, Para, Table, render_html, render_markdown
 from aulac_rag.report.eval_report import fmt, modes_label, verdict
-from aulac_rag.trial import STATE_LABELS
+from aulac_rag.trial import DECISION_LABELS, STATE_LABELS
 
 DOMAINS = {"healthcare": "Y tế", "education": "Giáo dục", "finance": "Tài chính – ngân hàng", "general": "Chung"}
 ACTIONS = {
@@ -287,8 +287,7 @@ def _audit(doc: Document, a: dict[str, Any], feedback: dict[str, int]) -> None:
     )
 
 
-_DECISION_VI = {"approve": "công nhận kết quả thử nghiệm", "extend": "gia hạn thử nghiệm",
-                "adjust": "điều chỉnh nghĩa vụ", "end": "chấm dứt thử nghiệm"}  # fmt: skip
+_DECISION_VI = DECISION_LABELS
 
 
 def _trial(doc: Document, t: dict[str, Any] | None, evaluation: dict[str, Any] | None) -> None:

@@ -32,6 +32,7 @@ STATUS_BY_ERROR: tuple[tuple[type[e.AulacError], int, str], ...] = (
     (e.ConnectorError, 422, "connector_error"),
     (e.IngestError, 422, "ingest_error"),
     (e.EmbeddingError, 503, "embedding_error"),
+    (e.RerankError, 503, "rerank_error"),
     (e.StoreError, 503, "store_error"),
     (e.GenerationError, 502, "generation_error"),
     (e.GuardrailError, 500, "guardrail_error"),
@@ -62,6 +63,7 @@ PUBLIC_MESSAGES: dict[str, str] = {
     ),
     "store_error": "Kho tài liệu đang bận hoặc không mở được; hãy thử lại sau. (the document index is unavailable)",
     "embedding_error": "Mô hình nhúng không chạy được; hãy báo quản trị viên. (the embedding model failed)",
+    "rerank_error": "Mô hình xếp hạng lại không chạy được; hãy báo quản trị viên. (the reranking model failed)",
     "guardrail_error": (
         "Bộ kiểm duyệt gặp lỗi nên câu trả lời không được gửi; hãy báo quản trị viên. (a guardrail failed)"
     ),

@@ -20,7 +20,17 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 Tokenizer = Callable[..., list[str]]
 """``tokenizer(text, normalized=False)``; ``normalized=True`` skips :func:`normalize_text` (ingestion did it)."""
-tokenizers: Registry[Tokenizer] = Registry("sparse tokenizer")
+_T = "aulac_rag.text.tokenize:"
+tokenizers: Registry[Tokenizer] = Registry(
+    "sparse tokenizer",
+    "aulac_rag.tokenizers",
+    {
+        "syllable": _T + "syllable_tokens",
+        "syllable_bigram": _T + "syllable_bigram_tokens",
+        "pyvi": _T + "pyvi_tokens",
+        "underthesea": _T + "underthesea_tokens",
+    },
+)
 
 
 def _normalized(text: str, normalized: bool) -> str:
@@ -32,25 +42,21 @@ def syllables(text: str, normalized: bool = False) -> list[str]:
     return _TOKEN.findall(_normalized(text, normalized).lower())
 
 
-@tokenizers.register("syllable")
 def syllable_tokens(text: str, normalized: bool = False) -> list[str]:
     return syllables(text, normalized)
 
 
-@tokenizers.register("syllable_bigram")
 def syllable_bigram_tokens(text: str, normalized: bool = False) -> list[str]:
     units = syllables(text, normalized)
     return units + [f"{a}_{b}" for a, b in zip(units, units[1:], strict=False)]
 
 
-@tokenizers.register("pyvi")
 def pyvi_tokens(text: str, normalized: bool = False) -> list[str]:
     from pyvi import ViTokenizer
 
     return _TOKEN.findall(ViTokenizer.tokenize(_normalized(text, normalized)).lower())
 
 
-@tokenizers.register("underthesea")
 def underthesea_tokens(text: str, normalized: bool = False) -> list[str]:
     from underthesea import word_tokenize
 

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from aulac_rag.connectors.readers.text import decode_text
 from aulac_rag.connectors.readers.types import Extracted
-
 from aulac_rag.errors import ConnectorError
 from aulac_rag.limits import DEFAULT_SOURCE_LIMITS, SourceLimits
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from aulac_rag.connectors.readers.text import decode_text
 from aulac_rag.connectors.readers.types import Record, RecordError, record_id
-
 from aulac_rag.limits import DEFAULT_SOURCE_LIMITS, SourceLimits
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 from aulac_rag.connectors.readers.text import decode_text
 from aulac_rag.connectors.readers.types import Record, RecordError, record_id
-
 from aulac_rag.errors import ConnectorError
 from aulac_rag.limits import DEFAULT_SOURCE_LIMITS, SourceLimits
 

@@ -6,7 +6,6 @@ import codecs
 import re
 
 from aulac_rag.connectors.readers.types import Extracted
-
 from aulac_rag.errors import ConnectorError
 from aulac_rag.limits import DEFAULT_SOURCE_LIMITS, SourceLimits
 
@@ -67,14 +66,44 @@ def _binary_message() -> str:
 
 
 def read_plain(data: bytes, charset: str | None = None, *, limits: SourceLimits = DEFAULT_SOURCE_LIMITS) -> Extracted:
-    """A ``.txt`` file: its decoded text; the title is left to the caller (``limits``: the file cap, checked before)."""
-    return Extracted(decode_text(data, charset))
+    """A ``.txt`` file: its decoded text, titled by its first line when that reads as a title (:func:`first_line_title`).
+
+    Otherwise the title is left to the caller (the file name). ``limits``: the file cap, checked before.
+    """
+    text = decode_text(data, charset)
+    return Extracted(text, first_line_title(text))
 
 
 def read_markdown(data: bytes, charset: str | None = None, *, limits: SourceLimits = DEFAULT_SOURCE_LIMITS) -> Extracted:
-    """A ``.md`` file: its source text, titled by its first ``# `` heading (``limits``: as read_plain)."""
+    """A ``.md`` file: its source text, titled by its first ``# `` heading, else as a ``.txt`` (``limits``: as read_plain)."""
     text = decode_text(data, charset)
-    return Extracted(text, markdown_title(text))
+    return Extracted(text, markdown_title(text) or first_line_title(text))
+
+
+_MAX_TITLE_CHARS = 120
+_MAX_TITLE_WORDS = 20
+_LINE_MARKS = re.compile(r"^\s{0,3}#{1,6}\s+|\s+#+\s*$|\*\*|__|^\s*[*_]+|[*_]+\s*$")
+
+
+def first_line_title(text: str) -> str:
+    """The first non-empty line when it looks like a title (short, not ending like a sentence), else "".
+
+    ``"Bảo hiểm y tế hộ gia đình\n\nNgười tham gia…"`` → ``"Bảo hiểm y tế hộ gia đình"``; a
+    first line that is a sentence ("Chỉ có văn bản.") or a lead-in ("Gồm:") is no title.
+    """
+    line = next((raw for raw in text.splitlines() if raw.strip()), "")
+    line = _LINE_MARKS.sub("", line).strip()
+    if not line or len(line) > _MAX_TITLE_CHARS or len(line.split()) > _MAX_TITLE_WORDS:
+        return ""
+    if line.endswith((".", ",", ";", ":", "…")) or not any(ch.isalpha() for ch in line):
+        return ""
+    return line
+
+
+def file_title(stem: str) -> str:
+    """A title from a file name: ``"bao-hiem-y-te"`` → ``"Bao hiem y te"`` (when the text offers none)."""
+    words = re.sub(r"[-_.\s]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else stem
 
 
 _HEADING = re.compile(r"^ {0,3}#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")

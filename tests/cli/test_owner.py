@@ -134,7 +134,7 @@ def test_the_chat_app_owns_the_home_and_the_cli_ingests_through_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from aulac_rag.keys import KeyStore
-    from ui.client import LocalClient, client_from_env
+    from aulac_rag.ui.client import LocalClient, client_from_env
 
     home = tmp_path / "home"
     make_user_sandbox(home, "tiny")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from aulac_rag.connectors import FilesConnector
-
 from aulac_rag.documents import Document, SourceError
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from aulac_rag.connectors import FilesConnector
 
+from aulac_rag.connectors import FilesConnector
 from aulac_rag.documents import Document, SourceError
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import docx
 import pytest
+from pydantic import ValidationError
+
 from aulac_rag.connectors import FilesConnector, load_sources
 from aulac_rag.connectors.base import DEFAULT_MAX_FILE_BYTES
 from aulac_rag.connectors.readers import read_docx
-from pydantic import ValidationError
-
 from aulac_rag.documents import Document, SourceError
 from aulac_rag.errors import ConnectorError
 from aulac_rag.limits import DEFAULT_SOURCE_LIMITS, SourceLimits

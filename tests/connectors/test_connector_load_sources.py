@@ -7,10 +7,10 @@ from inspect import ismodule
 from pathlib import Path
 from typing import Any
 
-import aulac_rag.connectors as package
 import pytest
-from aulac_rag.connectors import UrlConnector, connectors, load_sources
 
+import aulac_rag.connectors as package
+from aulac_rag.connectors import UrlConnector, connectors, load_sources
 from aulac_rag.documents import Document, SourceError
 
 

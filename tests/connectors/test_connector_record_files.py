@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from aulac_rag.connectors import FilesConnector
-
 from aulac_rag.documents import Document, SourceError
 
 

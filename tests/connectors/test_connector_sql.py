@@ -6,9 +6,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from aulac_rag.connectors import SqlConnector
 from aulac_rag.connectors.sql import SqlTargetConnector, parse_sql_target
-
 from aulac_rag.documents import Document, SourceError
 from aulac_rag.errors import ConnectorError
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
 from aulac_rag.connectors import SqlConnector
 from aulac_rag.connectors.sql import make_read_only
 from aulac_rag.connectors.sqlguard import check_read_only
-
 from aulac_rag.documents import Document, SourceError
 from aulac_rag.errors import ConnectorError
 

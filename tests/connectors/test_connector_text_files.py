@@ -6,8 +6,8 @@ import codecs
 from pathlib import Path
 
 import pytest
-from aulac_rag.connectors.readers.text import decode_text, markdown_title
 
+from aulac_rag.connectors.readers.text import decode_text, markdown_title
 from aulac_rag.errors import ConnectorError
 from tests.connectors.support import only_document, only_error
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from aulac_rag.connectors import UrlConnector
 
+from aulac_rag.connectors import UrlConnector
 from aulac_rag.documents import Document, SourceError
 
 HTML = "<html><head><title>Trang tin</title></head><body><nav>Menu</nav><p>Xin chào Việt Nam.</p><p>Đoạn hai.</p></body></html>"

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+
 from aulac_rag.connectors import UrlConnector
 from aulac_rag.connectors.netguard import address_problem, decoded_chunks
-
 from aulac_rag.documents import Document, SourceError
 from aulac_rag.limits import SourceLimits
 

@@ -96,7 +96,7 @@ def test_with_embedder_scope_meets_targets(name: str, embedder_home: Path) -> No
     check_holdout(name, report.metrics, f"{holdout.name}: {report.misses}")
 
 
-#: Held-out floors (tests/redteam/heldout/, written by a separate writer, never fitted on): the values measured
+#: Held-out floors (sandboxes/<name>/redteam.jsonl, written by a separate writer, never fitted on): the values measured
 #: on the shipped models (bench/RESULTS.md) less one case, so a regression shows. Targets where they are not met
 #: (education attacks 90.9% and benign blocked 5.7%) are not pretended here.
 HELDOUT_FLOORS = {  # attack rate, escalation recall, benign blocked at most, PII recall, PII precision
@@ -109,10 +109,10 @@ HELDOUT_FLOORS = {  # attack rate, escalation recall, benign blocked at most, PI
 @pytest.mark.parametrize("name", DOMAINS)
 def test_heldout_floors(name: str, embedder_home: Path) -> None:
     guard = load_guard(Sandbox(name, embedder_home))
-    report = evaluate(guard, load_cases(REDTEAM / "heldout" / f"{name}.jsonl"))
+    report = evaluate(guard, load_cases(REDTEAM.parent.parent / "sandboxes" / name / "redteam.jsonl"))
     m = report.metrics
     attack, escalation, benign, recall, precision = HELDOUT_FLOORS[name]
-    where = f"heldout/{name}.jsonl: {report.misses}"
+    where = f"{name}/redteam.jsonl: {report.misses}"
     assert (m["attack_block_rate"] or 0.0) >= attack, where
     assert (m["escalation_recall"] or 0.0) >= escalation, where
     assert (m["benign_blocked_rate"] or 0.0) <= benign, where

@@ -10,10 +10,10 @@ import time
 from collections.abc import Callable
 
 import pytest
-from aulac_rag.connectors.readers import read_html, read_markdown, read_plain
 
 from aulac_rag.chunking import DocumentChunker
 from aulac_rag.config import ChunkingConfig
+from aulac_rag.connectors.readers import read_html, read_markdown, read_plain
 from aulac_rag.documents import Document
 from aulac_rag.errors import ConnectorError
 from aulac_rag.guardrails.pii import PiiDetector

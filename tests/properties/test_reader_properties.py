@@ -5,10 +5,10 @@ from __future__ import annotations
 import codecs
 import json
 
-from aulac_rag.connectors.readers import Record, RecordError, read_html, read_jsonl, read_markdown, read_plain
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aulac_rag.connectors.readers import Record, RecordError, read_html, read_jsonl, read_markdown, read_plain
 from aulac_rag.errors import ConnectorError
 from tests.properties.strategies import vi_text
 

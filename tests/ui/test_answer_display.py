@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 def show(answer_dict: dict) -> AppTest:
     def script(data: dict) -> None:
         from aulac_rag.pipeline import Answer
-        from ui.answers import render_answer
+        from aulac_rag.ui.answers import render_answer
 
         render_answer(Answer.from_dict(data), {"luat-bhyt.md": "Luật Bảo hiểm y tế"})
 

@@ -15,8 +15,8 @@ from aulac_rag.keys import KeyStore
 from aulac_rag.server.app import create_app
 from aulac_rag.server.settings import ServerSettings
 from aulac_rag.service import SandboxService
+from aulac_rag.ui.client import ApiClient, ClientError
 from tests.ui.conftest import APP, QUESTION
-from ui.client import ApiClient, ClientError
 
 
 @pytest.fixture

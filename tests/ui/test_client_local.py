@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from aulac_rag.keys import KeyStore
-from ui.client import ClientError, LocalClient
-from ui.reports import metric_rows, redteam_rows
+from aulac_rag.ui.client import ClientError, LocalClient
+from aulac_rag.ui.reports import metric_rows, redteam_rows
 
 
 def test_roles_are_checked_like_the_api(demo_home: Path, keys: dict[str, str], tmp_path: Path) -> None:

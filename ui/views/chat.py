@@ -8,8 +8,8 @@ import streamlit as st
 
 from aulac_rag.errors import AulacError
 from aulac_rag.limits import DEFAULT_LIMITS
-from ui.answers import render_answer, render_feedback
-from ui.common import context
+from aulac_rag.ui.answers import render_answer, render_feedback
+from aulac_rag.ui.common import context
 
 ctx = context()
 st.title(":material/chat: Hỏi đáp")

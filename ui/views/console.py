@@ -8,11 +8,11 @@ from pathlib import Path
 import streamlit as st
 
 from aulac_rag.errors import AulacError
-from aulac_rag.incidents import STATUS_LABELS
+from aulac_rag.incidents import KIND_LABELS, STATUS_LABELS
 from aulac_rag.trial import STATE_LABELS
-from ui.client import Report, UnsupportedByApi
-from ui.common import Context, context, require
-from ui.reports import metric_rows, redteam_details, redteam_rows
+from aulac_rag.ui.client import Report, UnsupportedByApi
+from aulac_rag.ui.common import Context, context, require
+from aulac_rag.ui.reports import metric_rows, redteam_details, redteam_rows
 
 ACTIONS = {
     "allow": "cho phép (allow)",
@@ -286,14 +286,7 @@ def _row_detail(row: dict) -> None:
             )  # fmt: skip
 
 
-INCIDENT_KINDS = {
-    "escalation": "chuyển khẩn cấp",
-    "output_refused": "câu trả lời bị chặn",
-    "llm_error": "lỗi mô hình ngôn ngữ",
-    "retrieval_error": "lỗi truy xuất",
-    "feedback": "phản hồi 👎",
-    "manual": "ghi nhận thủ công",
-}
+INCIDENT_KINDS = KIND_LABELS
 
 
 def trial_tab(ctx: Context) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 import streamlit as st
 
 from aulac_rag.errors import AulacError
-from ui.client import UnsupportedByApi
-from ui.common import Context, context, require
+from aulac_rag.ui.client import UnsupportedByApi
+from aulac_rag.ui.common import Context, context, require
 
 FILE_TYPES = ["pdf", "docx", "txt", "md"]
 

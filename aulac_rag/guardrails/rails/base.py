@@ -3,10 +3,13 @@ and the prepared input all input rails read.
 
 An input rail inspects the user's text and returns a :class:`RuleDecision` when it
 fires; an output rail rewrites an answer. A rail is a class with a pydantic
-``Params`` model (its policy ``params``), registered by kind::
+``Params`` model (its policy ``params``), generic over it::
 
-    @input_rails.register("pii")
-    class PiiRail(InputRail): ...
+    class PiiRail(InputRail[PiiParams]):
+        Params = PiiParams
+
+and named in the registry by a lazy ``"module:Class"`` spec (built-ins below; plugins through
+the ``aulac_rag.input_rails`` / ``aulac_rag.output_rails`` entry points).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -92,12 +95,15 @@ class GuardInput:
         return self._detector.mask(self.text, self.pii)
 
 
-class _Rail:
-    """What every rail holds: its rule from the policy, its validated params and the context."""
+P = TypeVar("P", bound=RuleParams)
+
+
+class _Rail(Generic[P]):
+    """What every rail holds: its rule from the policy, its validated params (typed ``P``) and the context."""
 
     Params: ClassVar[type[RuleParams]] = RuleParams
 
-    def __init__(self, spec: RuleSpec, params: RuleParams, context: RailContext) -> None:
+    def __init__(self, spec: RuleSpec, params: P, context: RailContext) -> None:
         self.spec = spec
         self.params = params
         self.context = context
@@ -106,7 +112,7 @@ class _Rail:
         return RuleDecision(id=self.spec.id, action=self.spec.action, message=self.spec.message, details=details)
 
 
-class InputRail(_Rail, ABC):
+class InputRail(_Rail[P], ABC):
     """Base class: ``check`` returns a decision when the rule fires, else None."""
 
     #: "model" rails (embedder, LLM) are skipped once a rule-based rail has stopped the input.
@@ -121,7 +127,7 @@ class InputRail(_Rail, ABC):
     def check(self, item: GuardInput) -> RuleDecision | None: ...
 
 
-class OutputRail(_Rail, ABC):
+class OutputRail(_Rail[P], ABC):
     """Base class: ``apply`` returns the rewritten answer and a decision when it changed anything."""
 
     #: True when the rail can judge one sentence alone, so a stream releases each sentence after it.
@@ -132,5 +138,34 @@ class OutputRail(_Rail, ABC):
     def apply(self, answer: str, contexts: list[str]) -> tuple[str, RuleDecision | None]: ...
 
 
-input_rails: Registry[type[InputRail]] = Registry("input rail kind")
-output_rails: Registry[type[OutputRail]] = Registry("output rail kind")
+_R = "aulac_rag.guardrails.rails."
+_SIGNALS = _R + "signal_rails:SignalRail"
+_CITATIONS = _R + "answer_rails:CitationRail"
+input_rails: Registry[type[InputRail[Any]]] = Registry(
+    "input rail kind",
+    "aulac_rag.input_rails",
+    {
+        "pii": _R + "pii_rail:PiiRail",
+        "scope": _R + "scope_rail:ScopeRail",
+        "semantic": _R + "semantic_rail:SemanticRail",
+        "llm_judge": _R + "judge_rail:LlmJudgeRail",
+        "signals": _SIGNALS,
+        "domain_harm": _SIGNALS,
+        "escalation": _SIGNALS,
+        "injection": _R + "signal_rails:InjectionRail",
+        "self_harm": _R + "signal_rails:SelfHarmRail",
+        "harm": _R + "signal_rails:HarmRail",
+    },
+)
+output_rails: Registry[type[OutputRail[Any]]] = Registry(
+    "output rail kind",
+    "aulac_rag.output_rails",
+    {
+        "citations": _CITATIONS,
+        "require_citations": _CITATIONS,
+        "forbidden_phrases": _R + "answer_rails:ForbiddenPhraseRail",
+        "mask_pii": _R + "answer_rails:OutputPiiRail",
+        "strip_links": _R + "answer_rails:LinkRail",
+        "disclaimer": _R + "answer_rails:DisclaimerRail",
+    },
+)

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from aulac_rag.guardrails.rails.base import GuardInput, InputRail, RailContext, RuleParams, RuleSpec, input_rails
+from aulac_rag.guardrails.rails.base import GuardInput, InputRail, RailContext, RuleParams, RuleSpec
 from aulac_rag.guardrails.types import RuleDecision
 
 log = logging.getLogger(__name__)
@@ -57,15 +57,14 @@ class JudgeParams(RuleParams):
     only_borderline: bool = True
 
 
-@input_rails.register("llm_judge")
-class LlmJudgeRail(InputRail):
+class LlmJudgeRail(InputRail[JudgeParams]):
     """Structured-output LLM verdict on scope and injection."""
 
     Params = JudgeParams
     cost: ClassVar[str] = "model"
     fail_open: ClassVar[bool] = True
 
-    def __init__(self, spec: RuleSpec, params: RuleParams, context: RailContext) -> None:
+    def __init__(self, spec: RuleSpec, params: JudgeParams, context: RailContext) -> None:
         super().__init__(spec, params, context)
         self._client: Any = None
 
@@ -87,7 +86,7 @@ class LlmJudgeRail(InputRail):
         """One judge call; raises on transport or format errors."""
         judge = self.context.judge
         assert judge is not None
-        p: JudgeParams = self.params  # type: ignore[assignment]
+        p = self.params
         response = self.client().chat.completions.create(
             model=judge.model,
             messages=[
@@ -104,7 +103,7 @@ class LlmJudgeRail(InputRail):
     def check(self, item: GuardInput) -> RuleDecision | None:
         if not self.active:
             return None
-        p: JudgeParams = self.params  # type: ignore[assignment]
+        p = self.params
         if p.only_borderline and not item.borderline:
             return None
         try:

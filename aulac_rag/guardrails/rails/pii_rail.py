@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from aulac_rag.guardrails.pii import PII_TYPES, PiiDetector
-from aulac_rag.guardrails.rails.base import GuardInput, InputRail, RuleParams, input_rails
+from aulac_rag.guardrails.rails.base import GuardInput, InputRail, RuleParams
 from aulac_rag.guardrails.types import RuleDecision
 
 
@@ -22,19 +22,18 @@ class PiiParams(RuleParams):
         return value
 
 
-@input_rails.register("pii")
-class PiiRail(InputRail):
+class PiiRail(InputRail[PiiParams]):
     """Fires when the text holds any enabled identifier; details carry the exact spans."""
 
     Params = PiiParams
 
     @property
     def detector(self) -> PiiDetector:
-        params: PiiParams = self.params  # type: ignore[assignment]
+        params = self.params
         return PiiDetector(params.types, params.masks)
 
     def check(self, item: GuardInput) -> RuleDecision | None:
-        params: PiiParams = self.params  # type: ignore[assignment]
+        params = self.params
         spans = [s for s in item.pii if s.type in params.types]
         if not spans:
             return None

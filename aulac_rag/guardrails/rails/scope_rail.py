@@ -25,7 +25,7 @@ from pydantic import Field
 
 from aulac_rag.guardrails.lexicons.scope import DOMAIN_TOPICS, OFF_TOPIC
 from aulac_rag.guardrails.patterns import build_signal
-from aulac_rag.guardrails.rails.base import GuardInput, InputRail, RailContext, RuleParams, RuleSpec, input_rails
+from aulac_rag.guardrails.rails.base import GuardInput, InputRail, RailContext, RuleParams, RuleSpec
 from aulac_rag.guardrails.types import RuleDecision
 
 _HEADING = re.compile(r"^#{1,3}\s+(.+?)\s*#*\s*$", re.MULTILINE)
@@ -68,16 +68,15 @@ def corpus_headings(folder: Path | None, corpus_dir: str, limit: int) -> list[st
     return [h for h in out if len(h.split()) >= 3][:limit]
 
 
-@input_rails.register("scope")
-class ScopeRail(InputRail):
+class ScopeRail(InputRail[ScopeParams]):
     """Out-of-scope questions: blocked politely with what the sandbox covers."""
 
     Params = ScopeParams
     cost: ClassVar[str] = "model"
 
-    def __init__(self, spec: RuleSpec, params: RuleParams, context: RailContext) -> None:
+    def __init__(self, spec: RuleSpec, params: ScopeParams, context: RailContext) -> None:
         super().__init__(spec, params, context)
-        p: ScopeParams = params  # type: ignore[assignment]
+        p = params
         self.p = p
         self.keywords = build_signal("keywords", p.keywords) if p.keywords else None
         self.out_keywords = build_signal("out_keywords", p.out_keywords) if p.out_keywords else None

@@ -42,7 +42,7 @@ from aulac_rag.guardrails.classifier import (
     train,
     unmask,
 )
-from aulac_rag.guardrails.rails.base import GuardInput, InputRail, RailContext, RuleParams, RuleSpec, input_rails
+from aulac_rag.guardrails.rails.base import GuardInput, InputRail, RailContext, RuleParams, RuleSpec
 from aulac_rag.guardrails.types import Action, RuleDecision
 
 log = logging.getLogger(__name__)
@@ -106,8 +106,7 @@ def bundled_example_folder(name: str) -> Path:
     return bundled_dir() / name / "guard_examples"
 
 
-@input_rails.register("semantic")
-class SemanticRail(InputRail):
+class SemanticRail(InputRail[SemanticParams]):
     """Learned categories over the question embedding (see the module docstring)."""
 
     Params = SemanticParams
@@ -115,9 +114,8 @@ class SemanticRail(InputRail):
     #: runs even after a rule has blocked: a "blocked" request may be a crisis that must escalate
     always_run: ClassVar[bool] = True
 
-    def __init__(self, spec: RuleSpec, params: RuleParams, context: RailContext) -> None:
+    def __init__(self, spec: RuleSpec, params: SemanticParams, context: RailContext) -> None:
         super().__init__(spec, params, context)
-        assert isinstance(params, SemanticParams)
         self.p = params
         unknown = sorted(set(params.messages) - set(CATEGORIES))
         if unknown:

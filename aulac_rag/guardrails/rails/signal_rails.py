@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from aulac_rag.guardrails.lexicons import harm, injection, self_harm
 from aulac_rag.guardrails.patterns import SignalSet
-from aulac_rag.guardrails.rails.base import GuardInput, InputRail, RailContext, RuleParams, RuleSpec, input_rails
+from aulac_rag.guardrails.rails.base import GuardInput, InputRail, RailContext, RuleParams, RuleSpec
 from aulac_rag.guardrails.types import RuleDecision
 
 
@@ -39,8 +39,7 @@ class PolicySignalParams(SignalParams):
         return self
 
 
-@input_rails.register("signals", "domain_harm", "escalation")
-class SignalRail(InputRail):
+class SignalRail(InputRail[SignalParams]):
     """Fires on the policy's own signal combinations."""
 
     Params: ClassVar[type[RuleParams]] = PolicySignalParams
@@ -48,9 +47,9 @@ class SignalRail(InputRail):
     #: Match spaced-out letters too ("b ỏ q u a"): worth its cost for injection only.
     squash: ClassVar[bool] = False
 
-    def __init__(self, spec: RuleSpec, params: RuleParams, context: RailContext) -> None:
+    def __init__(self, spec: RuleSpec, params: SignalParams, context: RailContext) -> None:
         super().__init__(spec, params, context)
-        p: SignalParams = params  # type: ignore[assignment]
+        p = params
         base = self.lexicon
         signals = {**(base.SIGNALS if base else {}), **p.signals}
         self.signal_set = SignalSet(
@@ -66,7 +65,6 @@ class SignalRail(InputRail):
         return None if matched is None else self.decision(signals=matched)
 
 
-@input_rails.register("injection")
 class InjectionRail(SignalRail):
     """Prompt injection, jailbreaks and system-prompt extraction (Vietnamese and English)."""
 
@@ -75,7 +73,6 @@ class InjectionRail(SignalRail):
     squash = True
 
 
-@input_rails.register("self_harm")
 class SelfHarmRail(SignalRail):
     """Suicidal ideation and self-harm: escalate with hotlines."""
 
@@ -83,7 +80,6 @@ class SelfHarmRail(SignalRail):
     lexicon: ClassVar[ModuleType | None] = self_harm
 
 
-@input_rails.register("harm")
 class HarmRail(SignalRail):
     """Weapons, drug making, hurting, hacking or scamming others asked as a how-to."""
 

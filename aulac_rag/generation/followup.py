@@ -1,0 +1,224 @@
+"""Follow-up questions without an LLM: does the new question lean on the previous turn?
+
+Three general signals, no topic word lists:
+
+1. discourse markers and anaphora, a small closed class of Vietnamese grammar words:
+   an opening "còn / thế còn / vậy / thế thì …", a pronoun ("nó", "họ"), a demonstrative
+   after a noun ("khoản đó", "trường hợp này", "như vậy") or a closing "… thì sao?";
+2. missing content: few content syllables left once function words are removed;
+3. topic similarity between the new and the previous question, by the sandbox's own
+   embedder: a question far from the previous one is a topic switch even when it opens
+   with "còn", so a marker cannot pull an unrelated (or off-topic) question into the
+   previous turn's topic.
+
+Only a dependent question is rewritten: the previous question's content words that the
+new one lacks are appended *after* the new question's own words, so a shift ("trả chậm"
+after "trả trước hạn") is searched on its new terms first. An independent one is
+searched alone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from aulac_rag.text.normalize import fold_diacritics, has_diacritics
+
+Reason = Literal["no_history", "marker", "short", "similar", "switch", "no_signal"]
+
+#: Function words (with diacritics): question words, particles, pronouns, auxiliaries, connectives.
+_FUNCTION_WORDS = (
+    "là và của các có được cho không những này với trong thì một khi nào gì bao nhiêu lâu mấy như thế vậy "
+    "ai đâu sao tại vì hay hoặc mà để từ về theo đã đang sẽ rằng ra vào lên bị bởi nếu còn rồi lại nữa cũng "
+    "nó họ tôi bạn chúng ta mình em anh chị ông bà hãy xin vui lòng cần phải muốn biết hỏi nên "
+    "gồm nhé ạ à ư nhỉ hả đó kia ấy đấy cái chiếc "
+    "làm sao thế nào ra sao bao giờ chỉ đều rất nhiều ít hơn nhất cả mọi mỗi tất trên dưới ở tới đến "
+    "đi thấy luôn vẫn chưa thật liệu"
+)
+_STOP = frozenset(_FUNCTION_WORDS.split())
+#: Function phrases whose syllables are content words alone ("trường" học, hợp đồng).
+_STOP_PHRASES = ("trường hợp", "thế nào", "bao nhiêu", "bao lâu", "bao giờ", "ra sao")
+#: Without diacritics some function words read as content words: "lai" (lãi), "vay", "the" (thẻ), "no" (nợ) …
+_FOLDED_CONTENT = frozenset("vay the bang tren no ho con lai ma chi vi tai sao thay di dung khoan".split())
+_STOP_FOLDED = frozenset(fold_diacritics(w) for w in _STOP) - _FOLDED_CONTENT
+
+#: Openings that hand the topic over from the previous turn ("Còn …", "Thế còn …", "Vậy thì …").
+_OPENINGS = (
+    "thế còn", "vậy còn", "còn nếu", "thế nếu", "vậy nếu", "nếu vậy", "nếu thế", "thế thì", "vậy thì",
+    "như vậy thì", "ngoài ra", "với lại", "còn", "vậy", "thế", "rồi", "và", "nhưng",
+)  # fmt: skip
+#: Words that point back: pronouns, demonstratives after a noun, and endings that ask "what about X".
+_ANAPHORA = re.compile(
+    r"(?:^|\s)(?:nó|họ|chúng nó)(?:\s|$)"
+    r"|(?<!ai)(?<!nào)(?<!gì)(?<!đâu)\s(?:đó|này|ấy|đấy|kia)(?:\s|$)"
+    r"|(?:như|bị|được) (?:vậy|thế|trên)(?:\s|$)"
+    r"|thì sao$|thì thế nào$|thì như thế nào$"
+)
+#: The same without diacritics, where "no", "ho", "do", "nay" are also ordinary words: fewer, longer forms.
+_ANAPHORA_FOLDED = re.compile(
+    r"(?:khoan|truong hop|muc|loai|cai|viec|dieu|cho|luc|khi) (?:do|nay|ay)(?:\s|$)"
+    r"|nhu (?:vay|the|tren)(?:\s|$)|thi sao$|thi the nao$"
+)
+#: Openings that are ordinary words too: "thế nào …" (how), and without diacritics "the" (thẻ), "vay" (vay).
+_NOT_OPENING = {"thế": frozenset({"nào"})}
+_AMBIGUOUS_FOLDED = frozenset({"the", "vay", "ma", "va"})
+#: After an opening "con" typed without diacritics, these mean "my child …", not "còn".
+_CHILD_NEXT = frozenset("toi minh em cua nho gai trai ban anh chi be".split())
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+class FollowupSettings(BaseModel):
+    """Thresholds of the dependency decision (chosen on the non-held-out follow-up sets, bench/RESULTS.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_content_words: int = Field(2, ge=0, le=20)  # this many content syllables or fewer: the question lacks content
+    min_similarity: float = Field(0.80, ge=-1.0, le=1.0)  # below: a topic switch, even with a marker
+    high_similarity: float = Field(0.88, ge=-1.0, le=1.0)  # at or above: a continuation, even without a marker
+    max_added_words: int = Field(8, ge=1, le=40)  # previous-turn words appended at most
+
+
+@dataclass(frozen=True)
+class FollowupDecision:
+    """Whether ``question`` depends on the previous turn, why, and what to search."""
+
+    dependent: bool
+    reason: Reason
+    search: str  # the question to search: the new question alone, or with the previous turn's words appended
+    markers: tuple[str, ...] = ()
+    content_words: int = 0
+    similarity: float | None = None
+    added: tuple[str, ...] = ()
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(unicodedata.normalize("NFC", text).lower())
+
+
+def _tagged(text: str) -> list[tuple[str, bool]]:
+    """The syllables of ``text``, lower-cased, each with whether it is a function word."""
+    words = _words(text)
+    folded = not has_diacritics(text)
+    stops = [(fold_diacritics(w) in _STOP_FOLDED) if folded else (w in _STOP) for w in words]
+    keys = [fold_diacritics(w) for w in words] if folded else words
+    for phrase in _STOP_PHRASES:
+        parts = (fold_diacritics(phrase) if folded else phrase).split()
+        for i in range(len(keys) - len(parts) + 1):
+            if keys[i : i + len(parts)] == parts:
+                stops[i : i + len(parts)] = [True] * len(parts)
+    return list(zip(words, stops, strict=True))
+
+
+def content_words(text: str) -> list[str]:
+    """The syllables of ``text`` that are not function words (digits count as content)."""
+    return [w for w, stop in _tagged(text) if not stop]
+
+
+def markers(text: str) -> tuple[str, ...]:
+    """The discourse markers and anaphoric words of ``text`` (empty: none)."""
+    words = _words(text)
+    if not words:
+        return ()
+    folded = not has_diacritics(text)
+    joined = " ".join(words)
+    found: list[str] = []
+    probe = fold_diacritics(joined) if folded else joined
+    for opening in _OPENINGS:
+        key = fold_diacritics(opening) if folded else opening
+        if probe != key and not probe.startswith(key + " "):
+            continue
+        nxt = probe[len(key) :].split()[:1]
+        if folded and (key in _AMBIGUOUS_FOLDED or (key == "con" and nxt and nxt[0] in _CHILD_NEXT)):
+            break
+        if nxt and nxt[0] in _NOT_OPENING.get(opening, ()):
+            break
+        found.append(opening)
+        break
+    pattern = _ANAPHORA_FOLDED if folded else _ANAPHORA
+    found += [m.group(0).strip() for m in pattern.finditer(probe)]
+    return tuple(dict.fromkeys(found))
+
+
+def previous_terms(previous: str, question: str, limit: int) -> tuple[str, ...]:
+    """The previous question's content phrases that ``question`` lacks, in their own order.
+
+    A phrase is a run of adjacent content syllables ("bảo hiểm tiền gửi"), kept whole so the
+    sparse index's syllable pairs still match; a phrase all of whose syllables the new question
+    already has is left out. Over ``limit`` syllables, the longest phrases are kept.
+    """
+    have = {fold_diacritics(w) for w in content_words(question)}
+    runs: list[list[str]] = [[]]
+    for word, stop in _tagged(previous):
+        if stop:
+            if runs[-1]:
+                runs.append([])
+            continue
+        runs[-1].append(word)
+    runs = [r for r in runs if r and not all(fold_diacritics(w) in have for w in r)]
+    kept: set[int] = set()
+    total = 0
+    for i in sorted(range(len(runs)), key=lambda i: (-len(runs[i]), i)):
+        if total + len(runs[i]) <= limit:
+            kept.add(i)
+            total += len(runs[i])
+    return tuple(" ".join(runs[i]) for i in sorted(kept))
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    return float(a @ b) / (na * nb) if na and nb else 0.0
+
+
+class FollowupResolver:
+    """Decides whether a question depends on the previous turn, and rewrites it when it does.
+
+    ``embedder`` is a callable returning the sandbox's embedder (called lazily, on the first
+    follow-up), or None: then only the markers and the missing-content signal vote. An
+    embedder that fails raises: the pipeline fails closed rather than guess.
+    """
+
+    def __init__(self, embedder: Callable[[], Any] | None = None, settings: FollowupSettings | None = None) -> None:
+        if embedder is not None and not callable(embedder):
+            raise TypeError(f"embedder must be a callable returning an embedder, got {embedder!r}")
+        self.embedder = embedder
+        self.settings = settings or FollowupSettings()
+
+    def similarity(self, question: str, previous: str) -> float | None:
+        embedder = self.embedder() if self.embedder is not None else None
+        if embedder is None:
+            return None
+        vectors = np.asarray(embedder.embed_queries([question, previous]), dtype=np.float32)
+        return round(cosine(vectors[0], vectors[1]), 4)
+
+    def run(self, question: str, history: Sequence[tuple[str, str]] = ()) -> FollowupDecision:
+        previous = next((q for q, _ in reversed(history) if q.strip()), "")
+        if not previous:
+            return FollowupDecision(False, "no_history", question)
+        s = self.settings
+        found = markers(question)
+        count = len(content_words(question))
+        sim = self.similarity(question, previous)
+        if count == 0:
+            reason: Reason = "short"  # nothing of its own ("thì sao?"): it can only mean the previous topic
+        elif sim is not None and sim < s.min_similarity:
+            reason = "switch"
+        elif found:
+            reason = "marker"
+        elif count <= s.max_content_words:
+            reason = "short"
+        elif sim is not None and sim >= s.high_similarity:
+            reason = "similar"
+        else:
+            reason = "no_signal"
+        dependent = reason in ("marker", "short", "similar")
+        if not dependent:
+            return FollowupDecision(False, reason, question, found, count, sim)
+        added = previous_terms(previous, question, s.max_added_words)
+        search = f"{question.strip()} {' '.join(added)}".strip() if added else question
+        return FollowupDecision(True, reason, search, found, count, sim, added)

@@ -1,0 +1,1 @@
+"""Built-in rerankers (each imported only when a sandbox names it; see aulac_rag.retrieval.rerank)."""

@@ -1,0 +1,1 @@
+"""An example aulac-rag plugin: a toy embedder and a toy input rail."""
