@@ -61,6 +61,14 @@ class RerankerConfig(_Strict):
     max_retries: int = Field(2, ge=0, le=10)
     retry_backoff_s: float = Field(0.5, ge=0, le=30)
 
+    @field_validator("name")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        from aulac_rag.retrieval.rerank import rerankers
+
+        rerankers.check(value.partition(":")[0])
+        return value
+
 
 class ChunkingConfig(_Strict):
     max_tokens: int = Field(220, ge=32, le=4096)

@@ -70,7 +70,8 @@ def diff_summary(old: str | None, new: str | None) -> str:
         return f"tệp được tạo ({len((new or '').splitlines())} dòng)"
     if new is None:
         return "tệp bị xoá"
-    added, removed, shown = 0, 0, []
+    added, removed = 0, 0
+    shown: list[str] = []
     for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0):
         if line.startswith(("+++", "---", "@@")):
             continue
@@ -139,7 +140,7 @@ class PolicyHistory:
         baseline). An audit failure leaves the history unchanged and raises (the change is seen again)."""
         with self._locked():
             versions = self.versions()
-            latest = {v.kind: v for v in versions}
+            latest: dict[str, PolicyVersion] = {v.kind: v for v in versions}
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
             new: list[PolicyVersion] = []
             for kind, relative in self.files.items():

@@ -230,6 +230,10 @@ class Sandbox:
     def close(self) -> None:
         if "reranker" in self.__dict__ and self.reranker is not None:
             self.reranker.close()
+        if "embedder" in self.__dict__:  # HTTP embedders hold connections (reopened if used again)
+            close = getattr(self.embedder, "close", None)
+            if callable(close):
+                close()
         if "index" in self.__dict__:
             self.index.close()
         if "manifest" in self.__dict__:

@@ -233,6 +233,27 @@ class SandboxService:
         self._record_versions(box, caller)
         return collect_trial_facts(box, report_period(trial_of(box).plan, period, since, until))
 
+    def write_trial_reports(
+        self, name: str, period: str = "periodic", *, since: date | None = None, until: date | None = None,
+        caller: Caller | None = None, formats: Sequence[str] = ("html", "pdf", "json"),
+    ) -> dict[str, Path]:  # fmt: skip
+        """Write the report in each format under ``AULAC_HOME/reports/NAME/trial/``; format → path."""
+        from datetime import datetime, timezone
+
+        from aulac_rag.report.trial_report import trial_reports_dir, write_trial_report
+
+        facts = self.trial_report(name, period, since=since, until=until, caller=caller)
+        stem = f"{period}-{facts['period']['since']}_{facts['period']['until']}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+        folder = trial_reports_dir(self.home, name)
+        return {fmt: write_trial_report(facts, folder / f"{stem}.{fmt}") for fmt in formats}
+
+    def trial_reports(self, name: str) -> list[Path]:
+        """The trial reports saved for ``name`` (HTML and PDF), newest first."""
+        from aulac_rag.report.trial_report import list_trial_reports
+
+        self.sandbox(name)
+        return list_trial_reports(self.home, name)
+
     def audit_export(
         self, name: str, *, since: date | None = None, until: date | None = None, fmt: str = "jsonl"
     ) -> AuditExport:

@@ -9,7 +9,9 @@ bench/out/extractive_hits.json, so the generator alone is measured (and re-measu
 Split: items whose id hashes into the last third (sha1 of the id) are HELD OUT; tune on the
 rest (``--split dev``), report ``--split held`` first. Metrics per answer, the quotation note
 and ``[n]`` stripped: token F1 and recall of the reference's content syllables (function words
-dropped), ROUGE-L, and the share of the reference's numbers found in the answer (number recall).
+dropped), ROUGE-L, the share of the reference's numbers found in the answer (number recall),
+whether an answer to a quantity question ("bao nhiêu", "mức", "bao lâu"…) states a number at
+all, and whether a quoted sentence starts with a lower-case letter (a clipped fragment).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aulac_rag.evaluation.text_metrics import rouge_l, strip_citations, vi_tokens  # noqa: E402
 from aulac_rag.generation import ExtractiveGenerator, PromptBuilder  # noqa: E402
 from aulac_rag.generation.extractive import strip_quote_note  # noqa: E402
-from aulac_rag.generation.lexical import STOPWORDS  # noqa: E402
+from aulac_rag.generation.lexical import STOPWORDS, asks_quantity  # noqa: E402
 from aulac_rag.retrieval.types import Hit  # noqa: E402
 from aulac_rag.text.normalize import fold_diacritics  # noqa: E402
 from bench.common import OUT, ROOT, machine, read_jsonl  # noqa: E402
@@ -96,14 +98,26 @@ def _numbers(text: str) -> set[str]:
 
 
 def clean(answer: str) -> str:
-    return strip_citations(strip_quote_note(answer)).strip()
+    return strip_citations(answer).strip()  # the quotation note goes with the citations
 
 
-def score(reference: str, answer: str) -> dict[str, float]:
+_QUOTE_END = re.compile(r"(?:\s*\[\d+\])+[.!?…]?\s*")
+
+
+def lower_start(answer: str) -> float:
+    """1.0 when a quoted sentence of the answer starts with a lower-case letter (a clipped fragment)."""
+    body = strip_quote_note(answer)
+    return float(any(p.strip()[:1].islower() for p in _QUOTE_END.split(body) if p.strip()))
+
+
+def score(reference: str, answer: str, question: str = "") -> dict[str, float]:
     text = clean(answer)
     f1, recall = _f1_recall(reference, text)
     ref_numbers = _numbers(reference)
     row = {"f1": f1, "recall": recall, "rouge_l": rouge_l(reference, text), "words": float(len(vi_tokens(text)))}
+    row["lower"] = lower_start(answer)
+    if ref_numbers and asks_quantity(question):  # a quantity was asked and the reference gives one
+        row["has_number"] = float(bool(_numbers(text)))
     if ref_numbers:
         row["numbers"] = len(ref_numbers & _numbers(text)) / len(ref_numbers)
     return row
@@ -125,36 +139,42 @@ def evaluate(
         for item in items:
             if split != "all" and held_out(item["id"]) != (split == "held"):
                 continue
-            per.setdefault(name, []).append(score(item["reference"], answer(generator, item)))
+            per.setdefault(name, []).append(score(item["reference"], answer(generator, item), item["question"]))
     per["all"] = [row for rows in list(per.values()) for row in rows]
     return {name: _mean(rows) for name, rows in per.items()}
 
 
 def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
     out: dict[str, float] = {"n": float(len(rows))}
-    for key in ("f1", "recall", "rouge_l", "numbers", "words"):
+    for key in ("f1", "recall", "rouge_l", "numbers", "has_number", "lower", "words"):
         values = [r[key] for r in rows if key in r]
         scale = 1.0 if key == "words" else 100.0
         out[key] = scale * sum(values) / len(values) if values else float("nan")
     out["n_numbers"] = float(sum(1 for r in rows if "numbers" in r))
+    out["n_quantity"] = float(sum(1 for r in rows if "has_number" in r))
     return out
 
 
 def table(results: dict[str, dict[str, float]]) -> str:
-    lines = ["| set | n | token F1 | content recall | ROUGE-L | number recall (n) | words |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| set | n | token F1 | content recall | ROUGE-L | number recall (n) | quantity asked: answer has a number (n) "
+        "| lower-case start % | words |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, m in results.items():
         lines.append(
             f"| {name} | {m['n']:.0f} | {m['f1']:.1f} | {m['recall']:.1f} | {m['rouge_l']:.1f} "
-            f"| {m['numbers']:.1f} ({m['n_numbers']:.0f}) | {m['words']:.0f} |"
+            f"| {m['numbers']:.1f} ({m['n_numbers']:.0f}) | {m['has_number']:.1f} ({m['n_quantity']:.0f}) "
+            f"| {m['lower']:.1f} | {m['words']:.0f} |"
         )
     return "\n".join(lines)
 
 
 GRID = {
-    "keep_ratio": (0.6, 0.7, 0.75, 0.8, 0.85, 0.9),
-    "quantity_bonus": (0.0, 0.1, 0.2, 0.3, 0.4),
+    "keep_ratio": (0.5, 0.6, 0.7, 0.8, 0.9),
+    "quantity_bonus": (0.0, 0.25, 0.5, 1.0),
     "heading_weight": (0.0, 0.5),
-    "rank_bonus": (0.0, 0.05, 0.1, 0.2),
+    "rank_bonus": (0.0, 0.25, 0.5, 1.0),
 }
 
 
@@ -165,12 +185,13 @@ def objective(m: dict[str, float]) -> float:
 
 def tune(data: dict[str, list[dict[str, Any]]], sentences: int) -> dict[str, float]:
     """Grid search on the dev split only; prints the best settings and returns them."""
+    import functools
     import itertools
 
-    results = []
+    results: list[tuple[float, dict[str, float], dict[str, float]]] = []
     for values in itertools.product(*GRID.values()):
         params = dict(zip(GRID, values, strict=True))
-        m = evaluate(data, lambda p=params: ExtractiveGenerator(max_sentences=sentences, **p), "dev")["all"]
+        m = evaluate(data, functools.partial(ExtractiveGenerator, max_sentences=sentences, **params), "dev")["all"]
         results.append((objective(m), params, m))
     results.sort(key=lambda r: r[0], reverse=True)
     for value, params, m in results[:8]:

@@ -12,6 +12,7 @@ from aulac_rag.connectors.readers import FILE_READERS, RECORD_READERS, SUPPORTED
 from aulac_rag.connectors.readers.text import file_title
 from aulac_rag.documents import Document, SourceError
 from aulac_rag.errors import ConnectorError
+from aulac_rag.extras import import_error_message
 from aulac_rag.limits import SourceLimits
 
 TEXT_EXTENSIONS = frozenset({".txt", ".md", ".markdown"})
@@ -67,6 +68,9 @@ class FilesConnector(Connector):
             extracted = FILE_READERS[extension](data, limits=self.limits)
         except ConnectorError as exc:
             yield SourceError(source, str(exc))
+            return
+        except ImportError as exc:  # e.g. .pdf without the [docs] extra: this file fails, the others go on
+            yield SourceError(source, import_error_message(f"reading {extension} files", exc))
             return
         if not extracted.text.strip():
             yield SourceError(source, "empty file (no text to index)")

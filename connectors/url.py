@@ -13,6 +13,7 @@ from aulac_rag.connectors.netguard import Resolver, accepted_encodings, check_ad
 from aulac_rag.connectors.readers import Extracted, read_docx, read_html, read_markdown, read_pdf, read_plain
 from aulac_rag.documents import Document, SourceError
 from aulac_rag.errors import ConnectorError
+from aulac_rag.extras import import_error_message
 from aulac_rag.limits import SourceLimits
 
 if TYPE_CHECKING:
@@ -82,6 +83,8 @@ class UrlConnector(Connector):
             yield self.read(target)
         except ConnectorError as exc:
             yield SourceError(target, str(exc))
+        except ImportError as exc:  # an HTML/PDF/DOCX page without the [docs] extra
+            yield SourceError(target, import_error_message("reading this page", exc))
 
     def read(self, url: str) -> Document:
         """The document at ``url``; ConnectorError saying what went wrong otherwise."""

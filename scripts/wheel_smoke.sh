@@ -3,11 +3,14 @@
 #   1. core only: aulac ingest healthcare --demo; aulac ask … answers with citations; a missing extra is one line;
 #   2. [server,ui]: aulac serve answers /v1/sandboxes, aulac app serves the chat app;
 #   3. the example plugin (examples/aulac-toy-plugin) is found through its entry points.
-# Usage: scripts/wheel_smoke.sh [WORKDIR]   (versions from constraints.txt; about 3–5 minutes)
+# Usage: scripts/wheel_smoke.sh [--lowest] [WORKDIR]   (versions from constraints.txt; about 3–5 minutes)
+#   --lowest: only step 1, with the lowest versions the core's ranges allow (constraints-lowest.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 PY=${PYTHON:-python3}
+CONSTRAINTS=$ROOT/constraints.txt LOWEST=""
+if [ "${1:-}" = "--lowest" ]; then CONSTRAINTS=$ROOT/constraints-lowest.txt LOWEST=1; shift; fi
 WORK=${1:-$(mktemp -d /tmp/aulac-wheel.XXXXXX)}
 mkdir -p "$WORK"
 log() { echo "[wheel-smoke] $*"; }
@@ -18,7 +21,11 @@ rm -rf "$WORK/dist"
 WHEEL=$(ls "$WORK"/dist/aulac_rag-*.whl)
 log "built $(basename "$WHEEL")"
 
-pip_in() { "$1/bin/python" -m pip install -q --disable-pip-version-check -c "$ROOT/constraints.txt" "${@:2}"; }
+pip_in() {
+  "$1/bin/python" -m pip install -q --disable-pip-version-check -c "$CONSTRAINTS" "${@:2}" 2>&1 \
+    | { grep -v "^WARNING: Location" || true; }
+  return "${PIPESTATUS[0]}"
+}
 
 # 1. core only, run from a folder that is not the checkout
 CORE="$WORK/core"
@@ -49,6 +56,11 @@ set -e
 [ "$code" = 1 ] || fail "aulac serve without the [server] extra exited $code: $msg"
 echo "$msg" | grep -q "aulac-rag\[server\]" || fail "no extra named: $msg"
 log "core: $msg"
+if [ -n "$LOWEST" ]; then
+  "$CORE/bin/python" -m pip list 2>/dev/null | grep -i -E "^(pydantic|numpy|typer|scikit-learn|httpx|cryptography) " | sed 's/^/[wheel-smoke] lowest: /'
+  log "ok (lowest versions)"
+  exit 0
+fi
 
 # 2. with [server,ui]
 FULL="$WORK/full"

@@ -85,17 +85,16 @@ class ModelServer:
         return 200, {"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": 0, "total_tokens": 0}}
 
     def tei_rerank(self, body: dict[str, Any]) -> tuple[int, Any]:
-        ranks = [{"index": i, "score": word_overlap(body["query"], t)} for i, t in enumerate(body["texts"])]
+        texts = body.get("texts", body.get("documents", []))  # (a client of the other protocol gets a TEI reply)
+        ranks = [{"index": i, "score": word_overlap(body["query"], t)} for i, t in enumerate(texts)]
         return 200, sorted(ranks, key=lambda r: -r["score"])
 
     def vllm_rerank(self, body: dict[str, Any]) -> tuple[int, Any]:
         if not body.get("model"):
             return 400, {"error": {"message": "model is required"}}
-        results = [
-            {"index": i, "document": {"text": d}, "relevance_score": word_overlap(body["query"], d)}
-            for i, d in enumerate(body["documents"])
-        ]
-        results.sort(key=lambda r: -r["relevance_score"])
+        scores = [word_overlap(body["query"], d) for d in body["documents"]]
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        results = [{"index": i, "document": {"text": body["documents"][i]}, "relevance_score": scores[i]} for i in order]
         return 200, {"id": "rerank-1", "model": body["model"], "usage": {"total_tokens": 0}, "results": results}
 
 

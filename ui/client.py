@@ -5,7 +5,7 @@ Both clients have the same methods and return the library's own result types
 pages never know which one they talk to::
 
     client = client_from_env()            # LocalClient, or ApiClient(AULAC_API_URL)
-    access = client.access(key_text, "healthcare")
+    access = client.access(key_text)
     stream = client.ask("healthcare", "Mức hưởng BHYT?", history=[], access=access)
     for text in stream: ...
     answer = stream.answer()
@@ -21,6 +21,7 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,6 +29,7 @@ import httpx
 
 from aulac_rag.errors import AulacError
 from aulac_rag.generation import Turn
+from aulac_rag.ingest.pipeline import IngestSummary
 from aulac_rag.keys import AccessDenied, ApiKey, KeyStore, check_access
 from aulac_rag.owner import find_owner
 from aulac_rag.pipeline import Answer, Caller
@@ -75,8 +77,8 @@ class AulacClient(Protocol):
     kind: str  # "local" | "api"
     where: str  # AULAC_HOME folder or API URL, for display
 
-    def sandboxes(self) -> list[dict[str, Any]]: ...
-    def access(self, key_text: str | None, sandbox: str) -> ApiKey | None: ...
+    def sandboxes(self, access: ApiKey | None = None) -> list[dict[str, Any]]: ...
+    def access(self, key_text: str | None) -> ApiKey | None: ...
     def ask(
         self, sandbox: str, question: str, history: Sequence[Turn], access: ApiKey | None, participant: str = "ui"
     ) -> AnswerStreamLike: ...
@@ -91,7 +93,7 @@ class AulacClient(Protocol):
         self, sandbox: str, question: str, answer: str, rating: str, comment: str, access: ApiKey | None
     ) -> int: ...
     def documents(self, sandbox: str, access: ApiKey | None) -> list[dict[str, Any]]: ...
-    def ingest_file(self, sandbox: str, path: Path, access: ApiKey | None) -> dict[str, Any]: ...
+    def ingest_file(self, sandbox: str, path: Path, access: ApiKey | None) -> IngestSummary: ...
     def delete_document(self, sandbox: str, doc_id: str, access: ApiKey | None) -> bool: ...
     def audit_rows(self, sandbox: str, access: ApiKey | None, limit: int = 500) -> list[dict[str, Any]]: ...
     def audit_verify(self, sandbox: str, access: ApiKey | None) -> dict[str, Any]: ...
@@ -101,6 +103,16 @@ class AulacClient(Protocol):
     def run_evaluation(
         self, sandbox: str, access: ApiKey | None, *, limit: int | None = None, redteam: bool = True
     ) -> dict[str, Any]: ...
+    def make_trial_report(
+        self, sandbox: str, period: str, since: date | None, until: date | None, access: ApiKey | None
+    ) -> list[str]: ...
+    def trial_reports(self, sandbox: str, access: ApiKey | None) -> list[str]: ...
+    def trial_report_file(self, sandbox: str, name: str, access: ApiKey | None) -> bytes: ...
+    def policy_history(self, sandbox: str, access: ApiKey | None) -> list[dict[str, Any]]: ...
+    def signing_configured(self) -> bool: ...
+    def audit_export(
+        self, sandbox: str, since: date | None, until: date | None, fmt: str, access: ApiKey | None
+    ) -> tuple[str, bytes]: ...
 
 
 def client_from_env() -> AulacClient:
@@ -133,10 +145,10 @@ class LocalClient:
         self.where = str(self.home)
 
     # chat
-    def sandboxes(self) -> list[dict[str, Any]]:
+    def sandboxes(self, access: ApiKey | None = None) -> list[dict[str, Any]]:
         return self.service.sandboxes()
 
-    def access(self, key_text: str | None, sandbox: str) -> ApiKey | None:
+    def access(self, key_text: str | None) -> ApiKey | None:
         if not key_text or not key_text.strip():
             return None
         return KeyStore.for_home(self.home).authenticate(key_text)
@@ -183,10 +195,10 @@ class LocalClient:
         _require(access, "audit", sandbox, ingest_ok=True)
         return self.service.documents(sandbox)
 
-    def ingest_file(self, sandbox: str, path: Path, access: ApiKey | None) -> dict[str, Any]:
+    def ingest_file(self, sandbox: str, path: Path, access: ApiKey | None) -> IngestSummary:
         _require(access, "ingest", sandbox)
         assert access is not None
-        return self.service.ingest(sandbox, [str(path)], caller=Caller(key_id=access.key_id, role=access.role)).to_dict()
+        return self.service.ingest(sandbox, [str(path)], caller=Caller(key_id=access.key_id, role=access.role))
 
     def delete_document(self, sandbox: str, doc_id: str, access: ApiKey | None) -> bool:
         _require(access, "ingest", sandbox)
@@ -221,6 +233,47 @@ class LocalClient:
         _require(access, "audit", sandbox)
         _, summary = self.service.evaluate(sandbox, limit=limit, redteam=redteam)
         return {**summary, "report": summary["html"]}
+
+    # the trial's reports, policy versions and signed exports
+    def make_trial_report(
+        self, sandbox: str, period: str, since: date | None, until: date | None, access: ApiKey | None
+    ) -> list[str]:
+        """Write the periodic or final trial report (HTML and PDF) beside the others; their file names."""
+        _require(access, "audit", sandbox)
+        assert access is not None
+        caller = Caller(key_id=access.key_id, role=access.role)
+        paths = self.service.write_trial_reports(sandbox, period, since=since, until=until, caller=caller)
+        return [p.name for p in paths.values() if p.suffix in (".html", ".pdf")]
+
+    def trial_reports(self, sandbox: str, access: ApiKey | None) -> list[str]:
+        _require(access, "audit", sandbox)
+        return [p.name for p in self.service.trial_reports(sandbox)]
+
+    def trial_report_file(self, sandbox: str, name: str, access: ApiKey | None) -> bytes:
+        _require(access, "audit", sandbox)
+        found = {p.name: p for p in self.service.trial_reports(sandbox)}
+        if name not in found:
+            raise ClientError(f"không có báo cáo {name!r} của sandbox {sandbox}", 404)
+        return found[name].read_bytes()
+
+    def policy_history(self, sandbox: str, access: ApiKey | None) -> list[dict[str, Any]]:
+        _require(access, "audit", sandbox)
+        assert access is not None
+        caller = Caller(key_id=access.key_id, role=access.role)
+        return [v.model_dump() for v in self.service.policy_history(sandbox, caller=caller)]
+
+    def signing_configured(self) -> bool:
+        from aulac_rag.audit.signed_export import signing_configured
+
+        return signing_configured()
+
+    def audit_export(
+        self, sandbox: str, since: date | None, until: date | None, fmt: str, access: ApiKey | None
+    ) -> tuple[str, bytes]:
+        """A ZIP of the period's audit rows and a signed checkpoint: (file name, bytes)."""
+        _require(access, "audit", sandbox)
+        export = self.service.audit_export(sandbox, since=since, until=until, fmt=fmt)
+        return export.file_name, export.zip_bytes()
 
     def serve_as_owner(self, timeout_s: float = 15.0) -> str | None:
         """Start the API on a free loopback port in a daemon thread, as the owner of this home.
@@ -358,17 +411,16 @@ class ApiClient:
         return getattr(access, "secret", None) or self.service_key
 
     # chat
-    def sandboxes(self) -> list[dict[str, Any]]:
+    def sandboxes(self, access: ApiKey | None = None) -> list[dict[str, Any]]:
+        """The sandboxes the server shows this key (or the app's service key); no key on a keyed server: an error."""
         try:
-            return self._call("GET", "/v1/sandboxes", None).json()
+            return self._call("GET", "/v1/sandboxes", self._secret(access)).json()
         except ClientError as exc:
             if exc.status != 401:
                 raise
-            from aulac_rag.sandbox import BUNDLED
+            raise ClientError("Máy chủ API cần khóa API: hãy nhập khóa ở thanh bên.", status=401) from None
 
-            return [{"name": n, "domain": n, "description": "", "documents": None, "chunks": None} for n in BUNDLED]
-
-    def access(self, key_text: str | None, sandbox: str) -> ApiKey | None:
+    def access(self, key_text: str | None) -> ApiKey | None:
         """The key as the server sees it (``GET /v1/me``): its id, sandbox and role; None when invalid."""
         if not key_text or not key_text.strip():
             return None
@@ -417,10 +469,11 @@ class ApiClient:
     def documents(self, sandbox: str, access: ApiKey | None) -> list[dict[str, Any]]:
         return self._call("GET", f"/v1/sandboxes/{sandbox}/documents", self._secret(access)).json()
 
-    def ingest_file(self, sandbox: str, path: Path, access: ApiKey | None) -> dict[str, Any]:
+    def ingest_file(self, sandbox: str, path: Path, access: ApiKey | None) -> IngestSummary:
         with path.open("rb") as handle:
             files = [("files", (path.name, handle, "application/octet-stream"))]
-            return self._call("POST", f"/v1/sandboxes/{sandbox}/documents", self._secret(access), files=files).json()
+            data = self._call("POST", f"/v1/sandboxes/{sandbox}/documents", self._secret(access), files=files).json()
+        return IngestSummary.model_validate({k: v for k, v in data.items() if k in IngestSummary.model_fields})
 
     def delete_document(self, sandbox: str, doc_id: str, access: ApiKey | None) -> bool:
         path = f"/v1/sandboxes/{sandbox}/documents/{doc_id}"
@@ -450,6 +503,32 @@ class ApiClient:
         path = f"/v1/sandboxes/{sandbox}/eval"
         data = self._call("POST", path, self._secret(access), json={"limit": limit, "redteam": redteam}).json()
         return {**data["summary"], "report": data["summary"]["html"]}
+
+    # not offered by the API yet: the console says so
+    def make_trial_report(
+        self, sandbox: str, period: str, since: date | None, until: date | None, access: ApiKey | None
+    ) -> list[str]:
+        raise UnsupportedByApi(_LOCAL_ONLY)
+
+    def trial_reports(self, sandbox: str, access: ApiKey | None) -> list[str]:
+        raise UnsupportedByApi(_LOCAL_ONLY)
+
+    def trial_report_file(self, sandbox: str, name: str, access: ApiKey | None) -> bytes:
+        raise UnsupportedByApi(_LOCAL_ONLY)
+
+    def policy_history(self, sandbox: str, access: ApiKey | None) -> list[dict[str, Any]]:
+        raise UnsupportedByApi(_LOCAL_ONLY)
+
+    def signing_configured(self) -> bool:
+        raise UnsupportedByApi(_LOCAL_ONLY)
+
+    def audit_export(
+        self, sandbox: str, since: date | None, until: date | None, fmt: str, access: ApiKey | None
+    ) -> tuple[str, bytes]:
+        raise UnsupportedByApi(_LOCAL_ONLY)
+
+
+_LOCAL_ONLY = "máy chủ API chưa có chức năng này; dùng `aulac trial report`, `aulac trial history` hoặc `aulac audit` trên máy chủ"
 
 
 @dataclass(frozen=True)

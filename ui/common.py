@@ -50,8 +50,22 @@ def sidebar() -> Context:
     client = get_client()
     with st.sidebar:
         st.markdown("### :material/spa: Âu Lạc RAG")
+        key_text = st.text_input(
+            "Khóa API",
+            type="password",
+            key="api_key",
+            help="Khóa tạo bằng `aulac keys create` (cùng khóa với API). Trang Kho tài liệu và Bảng điều khiển cần khóa regulator hoặc admin.",
+        )
+        access, key_error = None, None
+        if key_text:
+            try:
+                access = client.access(key_text)
+            except AulacError as exc:
+                key_error = f"Không kiểm tra được khóa: {exc}"
+            if access is None and key_error is None:
+                key_error = "Khóa API không hợp lệ hoặc đã bị thu hồi."
         try:
-            boxes = client.sandboxes()
+            boxes = client.sandboxes(access)
         except AulacError as exc:
             st.error(f"Không đọc được danh sách sandbox: {exc}")
             boxes = []
@@ -67,21 +81,6 @@ def sidebar() -> Context:
             st.caption(info["description"])
         if info.get("documents") is not None:
             st.caption(f":material/description: {info.get('documents', 0)} tài liệu · {info.get('chunks', 0)} đoạn")
-
-        key_text = st.text_input(
-            "Khóa API",
-            type="password",
-            key="api_key",
-            help="Khóa tạo bằng `aulac keys create` (cùng khóa với API). Trang Kho tài liệu và Bảng điều khiển cần khóa regulator hoặc admin.",
-        )
-        access, key_error = None, None
-        if key_text:
-            try:
-                access = client.access(key_text, sandbox)
-            except AulacError as exc:
-                key_error = f"Không kiểm tra được khóa: {exc}"
-            if access is None and key_error is None:
-                key_error = "Khóa API không hợp lệ hoặc đã bị thu hồi."
         if access is not None:
             scope = "mọi sandbox" if access.sandbox == "*" else f"sandbox {access.sandbox}"
             st.success(f"Vai trò: {ROLE_LABELS.get(access.role, access.role)} · {scope}", icon=":material/key:")

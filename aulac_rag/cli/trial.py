@@ -1,6 +1,10 @@
-"""``aulac trial show|suspend|resume SANDBOX`` and ``aulac incidents SANDBOX``: the controlled trial."""
+"""``aulac trial show|suspend|resume|decide|report|history SANDBOX`` and ``aulac incidents SANDBOX``: the controlled trial."""
 
 from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
 
 import typer
 
@@ -67,6 +71,80 @@ def decide(
 
     status = SandboxService().decide_trial(sandbox, decision, caller=Caller(key_id=by, role="regulator"), note=note)
     _emit(status.model_dump(mode="json"), as_json)
+
+
+def _day(text: str | None, option: str) -> date | None:
+    from aulac_rag.errors import ConfigError
+
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+@trial_app.command("report")
+def report(
+    sandbox: str = typer.Argument(..., help="Sandbox name."),
+    period: str = typer.Option("periodic", "--period", help="periodic (the plan's reporting cadence) or final (the whole trial)."),
+    since: str | None = typer.Option(None, "--since", help="First day (YYYY-MM-DD, UTC); default from the plan."),
+    until: str | None = typer.Option(None, "--until", help="Last day (YYYY-MM-DD, UTC); default today."),
+    out: Path | None = typer.Option(None, "--out", help="FILE.html, FILE.pdf, FILE.md or FILE.json (default: HTML, PDF and JSON under AULAC_HOME/reports/SANDBOX/trial/)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Write the periodic or final report of the trial for the regulator (Vietnamese; cites the Law on AI)."""
+    from aulac_rag.pipeline import Caller
+    from aulac_rag.report.trial_report import report_format, write_trial_report
+    from aulac_rag.service import SandboxService
+
+    service, caller = SandboxService(), Caller(key_id="local", role="cli")
+    first, last = _day(since, "--since"), _day(until, "--until")
+    if out is not None:
+        report_format(out)  # a wrong suffix fails before any work
+        facts = service.trial_report(sandbox, period, since=first, until=last, caller=caller)
+        files = {report_format(out): str(write_trial_report(facts, out))}
+    else:
+        paths = service.write_trial_reports(sandbox, period, since=first, until=last, caller=caller)
+        files = {fmt: str(path) for fmt, path in paths.items()}
+        facts = json.loads(paths["json"].read_text(encoding="utf-8"))
+    usage, evaluation = facts["usage"], facts["evaluation"]
+    summary = {
+        "sandbox": sandbox,
+        "period": period,
+        "since": facts["period"]["since"],
+        "until": facts["period"]["until"],
+        "state": facts["status"]["state"],
+        "files": files,
+        "questions": usage["questions"],
+        "refused": usage["refused"],
+        "escalated": usage["escalated"],
+        "incidents": facts["incidents"]["total"],
+        "exit_criteria_met": evaluation["met"],
+        "audit_ok": facts["records"]["audit"]["ok"],
+        "signed": facts["records"]["checkpoint"] is not None,
+    }
+    if as_json:
+        emit_json(summary)
+        return
+    for fmt, path in files.items():
+        typer.echo(f"{fmt}: {path}")
+
+
+@trial_app.command("history")
+def history(sandbox: str = typer.Argument(..., help="Sandbox name."), as_json: bool = typer.Option(False, "--json")) -> None:
+    """The version history of the sandbox's policy, prompt, sandbox.yaml and trial plan (hash, time, who, change)."""
+    from aulac_rag.pipeline import Caller
+    from aulac_rag.service import SandboxService
+
+    versions = SandboxService().policy_history(sandbox, caller=Caller(key_id="local", role="cli"))
+    if as_json:
+        emit_json([v.model_dump() for v in versions])
+        return
+    for v in versions:
+        digest = (v.sha256 or "absent")[:16]
+        ref = f" (audit #{v.audit_seq})" if v.audit_seq else ""
+        typer.echo(f"{v.time} {v.file} {digest} by {v.by}: {v.summary}{ref}")
 
 
 def register(app: typer.Typer) -> None:

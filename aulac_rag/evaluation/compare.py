@@ -18,6 +18,7 @@ SETTINGS = (
     "embedder",
     "embedder_model_id",
     "fusion",
+    "reranker",
     "config_hash",
     "eval_sha256",
     "items",

@@ -59,6 +59,7 @@ class ModeResult(_Model):
     searched: str
     method: str
     hit: float
+    rr: float  # reciprocal rank of the first gold document (0 when none in the first k)
     answered_hit: float
     refused: bool
 
@@ -78,6 +79,7 @@ class FollowupScore(_Model):
     mode: Mode
     n: int
     hit_at_k: float
+    mrr: float
     answered_hit: float
 
 
@@ -173,10 +175,12 @@ class FollowupEvaluator:
                 answer = pipeline.run(item.question, history if mode != "alone" else (), k=self.k)
                 searched = answer.standalone_question or item.question
                 retrieval = capture.last or self.sandbox.retrieve(searched, k=self.k)  # a rail stopped it: score anyway
-                hit = rm.hit_at_k([h.doc_id for h in retrieval.hits], item.gold_doc_ids, self.k)
+                ranked = [h.doc_id for h in retrieval.hits]
+                hit = rm.hit_at_k(ranked, item.gold_doc_ids, self.k)
+                rr = rm.reciprocal_rank(ranked, item.gold_doc_ids, self.k)
                 found = capture.last is not None and not answer.refused and not any(g.rule == "no_context" for g in answer.guardrails)
                 method = "none" if mode == "alone" else ("concat" if mode == "concat" else _method(searched, item.question))
-                results[mode] = ModeResult(searched=searched, method=method, hit=hit, answered_hit=hit if found else 0.0, refused=answer.refused)
+                results[mode] = ModeResult(searched=searched, method=method, hit=hit, rr=rr, answered_hit=hit if found else 0.0, refused=answer.refused)
             rows.append(FollowupRow(id=item.id, kind=item.kind, split=item.split, results=results))
             if number % 10 == 0 or number == len(items):
                 self.log(f"follow-ups {number}/{len(items)}")
@@ -202,6 +206,7 @@ def _scores(rows: list[FollowupRow]) -> tuple[FollowupScore, ...]:
                         mode=mode,
                         n=len(group),
                         hit_at_k=round(statistics.fmean(r.results[mode].hit for r in group), 4),
+                        mrr=round(statistics.fmean(r.results[mode].rr for r in group), 4),
                         answered_hit=round(statistics.fmean(r.results[mode].answered_hit for r in group), 4),
                     )
                 )

@@ -318,6 +318,7 @@ class EvaluationRunner:
             "embedder": retrieval.embedder.name,
             "embedder_model_id": getattr(self.sandbox.embedder, "model_id", ""),
             "fusion": retrieval.fusion,
+            "reranker": retrieval.reranker.name if retrieval.reranker is not None else None,
             "sparse_tokenizer": retrieval.sparse_tokenizer,
             "config_hash": config_hash(config),
             "eval_file": str(eval_path),

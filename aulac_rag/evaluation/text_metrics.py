@@ -17,8 +17,10 @@ _CITATION = re.compile(r"\s*\[\d+\]")
 
 
 def strip_citations(text: str) -> str:
-    """Remove ``[n]`` citation markers (they are not part of the answer's content)."""
-    return _CITATION.sub("", text)
+    """Remove ``[n]`` citation markers and the extractive answer's opening quotation note (not the answer's content)."""
+    from aulac_rag.generation.extractive import strip_quote_note
+
+    return _CITATION.sub("", strip_quote_note(text))
 
 
 def vi_tokens(text: str) -> list[str]:

@@ -1,8 +1,9 @@
 """The ``extractive`` backend: no LLM; it quotes the context sentences that best answer the question.
 
-The answer opens with :data:`QUOTE_NOTE` (it is made of quotations, not written text), then
-up to ``max_sentences`` whole sentences (:mod:`aulac_rag.generation.quotes`), each with the
-lead-in its condition comes from ("Tại bệnh viện tuyến tỉnh: …"), each cited ``[n]``.
+The answer is up to ``max_sentences`` whole sentences (:mod:`aulac_rag.generation.quotes`),
+each with the lead-in its condition comes from ("Tại bệnh viện tuyến tỉnh: …"), each cited
+``[n]``, closed by :data:`QUOTE_NOTE` on a line of its own: it is made of quotations, not
+written text (the output rails treat that note as a remark, not a claim).
 
 Scoring: diacritics-insensitive overlap of the question's syllables and syllable pairs with
 the sentence and its lead-in (:mod:`aulac_rag.generation.lexical`), syllables weighted by
@@ -10,7 +11,8 @@ how rare they are among the contexts' sentences (the words that tell one passage
 next), plus part of what the heading adds, a small bonus for better-ranked chunks and, when
 the question asks for a quantity ("bao nhiêu", "mức", "%", "bao lâu"…), a bonus for
 sentences stating one. The best sentence comes first; others follow while they score at
-least ``keep_ratio`` of it (measured in bench/extractive_quality.py). A quantity question
+least ``keep_ratio`` of it. The defaults were tuned on two thirds of the bundled sandboxes'
+eval sets and checked on the held-out third (bench/extractive_quality.py, bench/RESULTS.md). A quantity question
 always gets a sentence with a number when a relevant one exists. When no sentence shares
 enough with the question the answer is :data:`~aulac_rag.generation.prompting.NOT_FOUND_ANSWER`.
 """
@@ -21,7 +23,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aulac_rag.config import GenerationConfig
 from aulac_rag.errors import ConfigError
@@ -30,8 +32,8 @@ from aulac_rag.generation.lexical import asks_quantity, has_quantity, overlap, t
 from aulac_rag.generation.prompting import NOT_FOUND_ANSWER
 from aulac_rag.generation.quotes import Quote, capitalized, quotes
 
-#: The first line of every extractive answer: what follows is quoted from the documents, not written.
-QUOTE_NOTE = "Trích nguyên văn từ tài liệu:"
+#: The closing line of every extractive answer: the sentences are quoted from the documents, not written.
+QUOTE_NOTE = "(Các câu trên được trích nguyên văn từ tài liệu.)"
 
 #: A heading that starts like this states a condition ("Tại bệnh viện tuyến tỉnh"): quoted with its sentences.
 _CONDITION = re.compile(
@@ -49,6 +51,7 @@ class _Candidate:
     plain: float  # unweighted overlap with the question (the not-found test)
     quantity: bool
     terms: frozenset[str]
+    follow: str = ""  # the context's next sentence, when it states a quantity (a quantity question may need it)
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,8 @@ class _Unit:
 
 
 def strip_quote_note(text: str) -> str:
-    """``text`` without the leading :data:`QUOTE_NOTE` line (for scoring answers against references)."""
-    return text[len(QUOTE_NOTE) :].lstrip() if text.startswith(QUOTE_NOTE) else text
+    """``text`` without the :data:`QUOTE_NOTE` line (for scoring answers against references)."""
+    return text.replace(f"\n\n{QUOTE_NOTE}", "").replace(QUOTE_NOTE, "").strip() if QUOTE_NOTE in text else text
 
 
 class ExtractiveGenerator:
@@ -76,9 +79,9 @@ class ExtractiveGenerator:
         self,
         max_sentences: int = 3,
         min_overlap: float = 0.15,
-        rank_bonus: float = 0.05,
-        keep_ratio: float = 0.6,
-        quantity_bonus: float = 0.1,
+        rank_bonus: float = 1.0,
+        keep_ratio: float = 0.9,
+        quantity_bonus: float = 1.0,
         heading_weight: float = 0.5,
     ) -> None:
         if max_sentences < 1:
@@ -118,7 +121,7 @@ class ExtractiveGenerator:
         focus = terms(prompt.focus) if prompt.focus else []
         quantity = asks_quantity(prompt.focus or prompt.question)
         out: list[_Candidate] = []
-        for unit in units:
+        for i, unit in enumerate(units):
             score, show_heading = self._score(unit, query, weight)
             plain = overlap(query, " ".join(unit.body))
             if focus:  # a follow-up: what it adds weighs twice the standalone question
@@ -128,9 +131,11 @@ class ExtractiveGenerator:
                 continue
             text = unit.quote.text(with_heading=show_heading)
             stated = has_quantity(text)
-            score += self.rank_bonus / (unit.rank + 1) + (self.quantity_bonus if quantity and stated else 0.0)
-            lead = capitalized(unit.quote.lead)
-            out.append(_Candidate(unit.n, text, lead, score, plain, stated, frozenset(unit.body)))
+            # the bonuses scale the relevance: an off-topic sentence stays off-topic, whatever its rank or numbers
+            score *= (1 + self.rank_bonus / (unit.rank + 1)) * (1 + (self.quantity_bonus if quantity and stated else 0.0))
+            lead = capitalized(unit.quote.prefix(show_heading))
+            follow = _following_quantity(units, i) if quantity and not stated else ""
+            out.append(_Candidate(unit.n, text, lead, score, plain, stated, frozenset(unit.body), follow))
         return out
 
     def _score(self, unit: _Unit, query: list[str], weight: dict[str, float]) -> tuple[float, bool]:
@@ -141,9 +146,18 @@ class ExtractiveGenerator:
         return base + self.heading_weight * max(gain, 0.0), condition
 
     def _with_quantity(self, picked: list[_Candidate], ranked: list[_Candidate], floor: float) -> list[_Candidate]:
-        """A quantity question's answer states a number: the best relevant sentence with one joins it."""
-        if any(c.quantity for c in picked):
+        """A quantity question's answer states a number.
+
+        When no picked sentence has one, the best sentence is quoted with the next one of its
+        passage if that states it ("… khi làm mất thẻ. Mức thu là 20.000 đồng."), else the best
+        relevant sentence with a number joins the answer.
+        """
+        if not picked or any(c.quantity for c in picked):
             return picked
+        if picked[0].follow:
+            top = picked[0]
+            merged = replace(top, text=f"{top.text} {top.follow}", quantity=True, follow="")
+            return [merged, *picked[1:]]
         extra = next((c for c in ranked if c.quantity and c.score >= floor and c not in picked), None)
         if extra is None:
             return picked
@@ -155,7 +169,6 @@ class ExtractiveGenerator:
         if not picked:
             yield NOT_FOUND_ANSWER
             return
-        yield QUOTE_NOTE + "\n"
         lead = ""
         for i, cand in enumerate(picked):
             text = cand.text
@@ -163,6 +176,7 @@ class ExtractiveGenerator:
                 text = capitalized(text[len(lead) + 1 :])
             lead = cand.lead
             yield ("" if i == 0 else " ") + _cite(text, cand.n)
+        yield f"\n\n{QUOTE_NOTE}"
 
 
 def _units(contexts: Sequence[Context]) -> list[_Unit]:
@@ -172,6 +186,16 @@ def _units(contexts: Sequence[Context]) -> list[_Unit]:
             body = terms(f"{quote.lead} {quote.sentence}")
             units.append(_Unit(context.n, rank, quote, body, terms(quote.heading)))
     return units
+
+
+def _following_quantity(units: Sequence[_Unit], i: int) -> str:
+    """The sentence after unit ``i`` in the same context and under the same lead-in, when it states a quantity."""
+    if i + 1 >= len(units):
+        return ""
+    unit, after = units[i], units[i + 1]
+    if after.n != unit.n or after.quote.lead != unit.quote.lead or not has_quantity(after.quote.sentence):
+        return ""
+    return capitalized(after.quote.sentence)
 
 
 def _rarity(units: Sequence[_Unit]) -> dict[str, float]:

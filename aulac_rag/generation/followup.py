@@ -78,10 +78,14 @@ class FollowupSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    max_content_words: int = Field(2, ge=0, le=20)  # this many content syllables or fewer: the question lacks content
-    min_similarity: float = Field(0.80, ge=-1.0, le=1.0)  # below: a topic switch, even with a marker
-    high_similarity: float = Field(0.88, ge=-1.0, le=1.0)  # at or above: a continuation, even without a marker
-    max_added_words: int = Field(8, ge=1, le=40)  # previous-turn words appended at most
+    max_content_words: int = Field(4, ge=0, le=20)  # this many content syllables or fewer: the question lacks content
+    #: similarities are cosines of vectors centred on the mean of general questions (background_texts): an
+    #: embedder's raw cosines crowd together (0.75–0.90 for any two Vietnamese questions), centred ones spread out
+    min_similarity: float = Field(-0.05, ge=-1.0, le=1.0)  # below: a topic switch, even with a marker
+    high_similarity: float = Field(0.40, ge=-1.0, le=1.0)  # at or above: a continuation, even without a marker
+    max_added_words: int = Field(8, ge=1, le=40)  # previous-turn syllables appended to a question with no content
+    min_added_words: int = Field(2, ge=1, le=40)  # … and to one that says a lot on its own
+    own_word_cost: int = Field(2, ge=0, le=10)  # each content syllable of the question's own borrows this many fewer
 
 
 @dataclass(frozen=True)
@@ -146,11 +150,12 @@ def markers(text: str) -> tuple[str, ...]:
 
 
 def previous_terms(previous: str, question: str, limit: int) -> tuple[str, ...]:
-    """The previous question's content phrases that ``question`` lacks, in their own order.
+    """The previous question's content phrases that ``question`` lacks, in their own order, ``limit`` syllables at most.
 
-    A phrase is a run of adjacent content syllables ("bảo hiểm tiền gửi"), kept whole so the
+    A phrase is a run of adjacent content syllables ("bảo hiểm tiền gửi"), kept together so the
     sparse index's syllable pairs still match; a phrase all of whose syllables the new question
-    already has is left out. Over ``limit`` syllables, the longest phrases are kept.
+    already has is left out. Phrases are taken first to last (the topic of a Vietnamese question
+    comes early), and the one that does not fit is cut to its head ("trả nợ vay trước hạn" → "trả nợ").
     """
     have = {fold_diacritics(w) for w in content_words(question)}
     runs: list[list[str]] = [[]]
@@ -160,14 +165,28 @@ def previous_terms(previous: str, question: str, limit: int) -> tuple[str, ...]:
                 runs.append([])
             continue
         runs[-1].append(word)
-    runs = [r for r in runs if r and not all(fold_diacritics(w) in have for w in r)]
-    kept: set[int] = set()
-    total = 0
-    for i in sorted(range(len(runs)), key=lambda i: (-len(runs[i]), i)):
-        if total + len(runs[i]) <= limit:
-            kept.add(i)
-            total += len(runs[i])
-    return tuple(" ".join(runs[i]) for i in sorted(kept))
+    out: list[str] = []
+    left = limit
+    for run in runs:
+        if not run or all(fold_diacritics(w) in have for w in run):
+            continue
+        if left <= 0:
+            break
+        out.append(" ".join(run[:left]))
+        left -= len(run[:left])
+    return tuple(out)
+
+
+def added_budget(settings: FollowupSettings, own: int) -> int:
+    """How many previous-turn syllables a question with ``own`` content syllables borrows: the more it says, the fewer."""
+    return max(settings.min_added_words, settings.max_added_words - settings.own_word_cost * own)
+
+
+def background_texts() -> list[str]:
+    """General questions of every bundled domain and everyday topics: what "any question" looks like to the embedder."""
+    from aulac_rag.guardrails.lexicons.scope import DOMAIN_TOPICS, OFF_TOPIC
+
+    return list(dict.fromkeys([*OFF_TOPIC, *(t for topics in DOMAIN_TOPICS.values() for t in topics)]))
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -188,12 +207,16 @@ class FollowupResolver:
             raise TypeError(f"embedder must be a callable returning an embedder, got {embedder!r}")
         self.embedder = embedder
         self.settings = settings or FollowupSettings()
+        self._center: np.ndarray | None = None  # mean embedding of background_texts(), computed on first use
 
     def similarity(self, question: str, previous: str) -> float | None:
+        """Centred cosine of the two questions' embeddings (None without an embedder)."""
         embedder = self.embedder() if self.embedder is not None else None
         if embedder is None:
             return None
-        vectors = np.asarray(embedder.embed_queries([question, previous]), dtype=np.float32)
+        if self._center is None:
+            self._center = np.asarray(embedder.embed_queries(background_texts()), dtype=np.float32).mean(axis=0)
+        vectors = np.asarray(embedder.embed_queries([question, previous]), dtype=np.float32) - self._center
         return round(cosine(vectors[0], vectors[1]), 4)
 
     def run(self, question: str, history: Sequence[tuple[str, str]] = ()) -> FollowupDecision:
@@ -219,6 +242,6 @@ class FollowupResolver:
         dependent = reason in ("marker", "short", "similar")
         if not dependent:
             return FollowupDecision(False, reason, question, found, count, sim)
-        added = previous_terms(previous, question, s.max_added_words)
+        added = previous_terms(previous, question, added_budget(s, count))
         search = f"{question.strip()} {' '.join(added)}".strip() if added else question
         return FollowupDecision(True, reason, search, found, count, sim, added)

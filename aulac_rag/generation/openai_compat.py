@@ -17,6 +17,7 @@ from typing import Any
 
 from aulac_rag.config import GenerationConfig
 from aulac_rag.errors import ConfigError, GenerationError
+from aulac_rag.extras import require
 from aulac_rag.generation.base import Mode, Prompt
 
 #: Used when neither ``generation.base_url`` nor ``$AULAC_LLM_BASE_URL`` is set (``aulac llm serve``'s default).
@@ -170,6 +171,7 @@ def _short(text: str, limit: int = 200) -> str:
 
 
 def _openai_compatible(config: GenerationConfig) -> OpenAICompatGenerator:
+    require("openai", "generation backend 'openai-compatible'")  # one line naming the [llm] extra when missing
     return OpenAICompatGenerator(
         base_url=config.base_url,
         model=config.model,

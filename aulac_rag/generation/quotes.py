@@ -43,9 +43,13 @@ class Quote:
     item: bool = False
     position: int = 0
 
+    def prefix(self, with_heading: bool = False) -> str:
+        """What the quote starts with before the sentence: its lead-in, else (when needed or asked) its heading."""
+        return self.lead or (_as_lead(self.heading) if with_heading or self._needs_heading() else "")
+
     def text(self, with_heading: bool = False) -> str:
         """The quote as shown: lead-in (or heading) then the sentence, starting with a capital."""
-        prefix = self.lead or (_as_lead(self.heading) if with_heading or self._needs_heading() else "")
+        prefix = self.prefix(with_heading)
         body = f"{prefix} {self.sentence}" if prefix else self.sentence
         return capitalized(body)
 

@@ -14,8 +14,9 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from pydantic import BaseModel, Field, field_serializer
 
 from aulac_rag.chunking import DocumentChunker
 from aulac_rag.config import SandboxConfig
@@ -23,14 +24,12 @@ from aulac_rag.documents import Chunk, Document, SourceError, content_hash
 from aulac_rag.embeddings.cache import CachedPassageEmbedder
 from aulac_rag.errors import AulacError, ConfigError, EmbeddingError, StoreError
 from aulac_rag.failpoints import failpoint
+from aulac_rag.guardrails.documents import DocumentFinding
 from aulac_rag.index.base import IndexPoint, VectorIndex
 from aulac_rag.ingest.manifest import DocumentRecord, IngestManifest
 from aulac_rag.sparse.bm25 import BM25SparseEncoder
 from aulac_rag.text.legacy import ensure_unicode_vietnamese
 from aulac_rag.text.normalize import normalize_text
-
-if TYPE_CHECKING:
-    from aulac_rag.guardrails.documents import DocumentFinding
 
 _POINT_NAMESPACE = uuid.UUID("6f1c2a4e-9d3b-4c57-8e21-a0b7c3d4e5f6")
 
@@ -49,34 +48,29 @@ def index_text(chunk: Chunk) -> str:
     return "\n".join([*heads, chunk.text])
 
 
-Scanner = Callable[[Document], "list[DocumentFinding]"]
+Scanner = Callable[[Document], list[DocumentFinding]]
 
 
-@dataclass
-class IngestSummary:
-    """What an ingestion run did (the ``aulac ingest --json`` shape)."""
+class IngestSummary(BaseModel):
+    """What an ingestion run did: one shape for ``aulac ingest --json``, the API (its ``response_model``,
+    with the uploaded ``files``), the chat app and the audit trail."""
 
     documents: int = 0
     chunks: int = 0
     skipped: int = 0
     pruned: int = 0
     recovered: int = 0
-    errors: list[SourceError] = field(default_factory=list)
+    errors: list[SourceError] = Field(default_factory=list)
     seconds: float = 0.0
     #: documents whose text carries instructions aimed at the assistant (see guardrails/documents.py)
-    flagged: list[DocumentFinding] = field(default_factory=list)
+    flagged: list[DocumentFinding] = Field(default_factory=list)
+
+    @field_serializer("seconds")
+    def _rounded(self, seconds: float) -> float:
+        return round(seconds, 3)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "documents": self.documents,
-            "chunks": self.chunks,
-            "skipped": self.skipped,
-            "pruned": self.pruned,
-            "recovered": self.recovered,
-            "errors": [{"source": e.source, "error": e.error} for e in self.errors],
-            "flagged": [f.model_dump() for f in self.flagged],
-            "seconds": round(self.seconds, 3),
-        }
+        return self.model_dump(mode="json")
 
 
 def _prepare(document: Document) -> Document:

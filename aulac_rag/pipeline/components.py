@@ -8,7 +8,7 @@ GenerateStep → OutputCheckStep → AuditStep. Each takes its settings in ``__i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -276,22 +276,23 @@ def distinct_titles(contexts: Sequence[Context]) -> list[str]:
     """Titles for citing ``contexts`` that tell them apart.
 
     The chunk's heading (an article "Điều 5. …", a section) when it is unique; when several
-    share one, the document's title is added where the documents differ, then the passage's
-    place in its document ("đoạn 3").
+    share one, the document's title is added where they come from different documents, and
+    the passage's place in its document ("đoạn 3") where they come from the same one.
     """
     titles = [c.title or c.doc_title or c.doc_id for c in contexts]
-    titles = _disambiguate(titles, contexts, _with_document)
-    return _disambiguate(titles, contexts, lambda title, c: f"{title} — đoạn {c.position + 1}")
+    docs_by_title: dict[str, set[str]] = {}
+    for title, context in zip(titles, contexts, strict=True):
+        docs_by_title.setdefault(title, set()).add(context.doc_id)
+    titles = [
+        _with_document(t, c) if len(docs_by_title[t]) > 1 else t for t, c in zip(titles, contexts, strict=True)
+    ]
+    counts = Counter(titles)
+    return [f"{t} — đoạn {c.position + 1}" if counts[t] > 1 else t for t, c in zip(titles, contexts, strict=True)]
 
 
 def _with_document(title: str, context: Context) -> str:
     document = context.doc_title or context.doc_id
     return title if document == title or document in title else f"{title} — {document}"
-
-
-def _disambiguate(titles: list[str], contexts: Sequence[Context], refine: Callable[[str, Context], str]) -> list[str]:
-    counts = Counter(titles)
-    return [refine(t, c) if counts[t] > 1 else t for t, c in zip(titles, contexts, strict=True)]
 
 
 def _citation(context: Context, answer: str, shown: int, title: str) -> Citation:

@@ -89,7 +89,7 @@ class _Pdf:
         self.pdf.set_font(FAMILY, style, size)
         self.pdf.set_text_color(*color)
         self.pdf.set_x(self.pdf.l_margin + indent)
-        self.pdf.multi_cell(0, height, clean(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.pdf.multi_cell(0, height, clean(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def table(self, headers: list[str] | None, rows: list[list[str]], tones: list[str] | None = None,
               widths: tuple[float, ...] | None = None) -> None:  # fmt: skip

@@ -170,6 +170,7 @@ def feedback_facts(sandbox: Any) -> dict[str, int]:
 def trial_facts(sandbox: Any) -> dict[str, Any]:
     """The controlled trial: plan, state and history, and the incident register's counts and open items."""
     from aulac_rag.incidents import IncidentStore
+    from aulac_rag.policy_versions import PolicyHistory
     from aulac_rag.trial import trial_of
 
     trial = trial_of(sandbox)
@@ -181,5 +182,7 @@ def trial_facts(sandbox: Any) -> dict[str, Any]:
         by_kind = counts.setdefault(item["kind"], {"open": 0, "acknowledged": 0, "resolved": 0})
         by_kind[item["status"]] = by_kind.get(item["status"], 0) + 1
     still_open = [i for i in incidents if i["status"] != "resolved"]
-    return {"status": status, "plan": plan, "incident_counts": counts, "open_incidents": still_open[:50]}
+    versions = [v.model_dump() for v in PolicyHistory.of(sandbox).versions()]
+    return {"status": status, "plan": plan, "incident_counts": counts, "open_incidents": still_open[:50],
+            "versions": versions[-30:]}  # fmt: skip
 

@@ -290,6 +290,20 @@ def build_trial_document(f: dict[str, Any]) -> Document:
     return doc
 
 
+def trial_reports_dir(home: Path, sandbox: str) -> Path:
+    """Where ``aulac trial report`` and the console keep the trial's reports."""
+    return Path(home) / "reports" / sandbox / "trial"
+
+
+def list_trial_reports(home: Path, sandbox: str) -> list[Path]:
+    """Saved trial reports (HTML, PDF), newest first."""
+    folder = trial_reports_dir(home, sandbox)
+    if not folder.is_dir():
+        return []
+    found = [p for p in folder.iterdir() if p.is_file() and p.suffix in (".html", ".pdf")]
+    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
+
+
 def report_format(path: Path) -> str:
     fmt = path.suffix.lower().lstrip(".")
     if fmt == "htm":

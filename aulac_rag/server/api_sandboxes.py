@@ -14,13 +14,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from aulac_rag.audit import write_rows
+from aulac_rag.documents import SourceError
 from aulac_rag.errors import AulacError, LimitError
+from aulac_rag.ingest.pipeline import IngestSummary
 from aulac_rag.limits import DEFAULT_LIMITS
 from aulac_rag.pipeline import Answer
 from aulac_rag.server.auth import authorize
 from aulac_rag.server.deps import CatalogDep, KeyDep
 from aulac_rag.server.errors import public_error, request_id_of
-from aulac_rag.server.schemas import AskRequest, IngestOut
+from aulac_rag.server.schemas import AskRequest, UploadSummary
 from aulac_rag.server.sse import SSE_HEADERS, sse_event
 
 router = APIRouter(prefix="/v1/sandboxes", tags=["sandboxes"])
@@ -62,13 +64,13 @@ def ask(name: str, body: AskRequest, key: KeyDep, cat: CatalogDep, request: Requ
     return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
 
 
-@router.post("/{name}/documents", response_model=IngestOut, summary="Upload files and ingest them (admin)")
+@router.post("/{name}/documents", response_model=UploadSummary, summary="Upload files and ingest them (admin)")
 async def upload_documents(
     name: str,
     files: Annotated[list[UploadFile], File(description="Documents (PDF, DOCX, HTML, TXT, MD, JSONL …)")],
     key: KeyDep,
     cat: CatalogDep,
-) -> dict[str, Any]:
+) -> UploadSummary:
     caller = authorize(key, "ingest", name)
     if len(files) > DEFAULT_LIMITS.max_upload_files:
         raise LimitError(
@@ -76,14 +78,14 @@ async def upload_documents(
             f"(over {DEFAULT_LIMITS.max_upload_files} files in one upload)"
         )
     folder = Path(tempfile.mkdtemp(prefix="aulac-upload-"))
-    errors: list[dict[str, str]] = []
+    refused: list[SourceError] = []
     saved: list[str] = []
     try:
         for upload in files:
             original = upload.filename or ""
             safe = _SAFE_NAME.sub("_", Path(original).name).strip(" .")
             if not safe:
-                errors.append({"source": original, "error": "file name is empty or invalid"})
+                refused.append(SourceError(original, "file name is empty or invalid"))
                 continue
             target = folder / safe
             stem, suffix, i = target.stem, target.suffix, 1
@@ -92,17 +94,12 @@ async def upload_documents(
                 i += 1
             target.write_bytes(await upload.read())
             saved.append(target.name)
-        summary: dict[str, Any] = {"documents": 0, "chunks": 0, "skipped": 0, "errors": [], "seconds": 0.0}
+        summary = IngestSummary()
         if saved:
-            result = await run_in_threadpool(lambda: cat.ingest(name, [str(folder)], caller=caller))
-            summary = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+            summary = await run_in_threadpool(lambda: cat.ingest(name, [str(folder)], caller=caller))
         prefix = str(folder) + "/"
-        summary["errors"] = [
-            {"source": str(item.get("source", "")).replace(prefix, ""), "error": str(item.get("error", ""))}
-            for item in summary.get("errors", [])
-        ] + errors
-        summary["files"] = saved
-        return summary
+        errors = [SourceError(e.source.replace(prefix, ""), e.error) for e in summary.errors] + refused
+        return UploadSummary(**{**dict(summary), "errors": errors, "files": saved})
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aulac_rag.errors import RequestError
 from aulac_rag.index.base import check_filters
+from aulac_rag.ingest.pipeline import IngestSummary
 from aulac_rag.limits import DEFAULT_LIMITS
 
 _CAPS = DEFAULT_LIMITS  # one place for every cap (aulac_rag.limits)
@@ -62,13 +63,7 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = False
 
 
-class IngestOut(BaseModel):
-    documents: int = 0
-    chunks: int = 0
-    skipped: int = 0
-    pruned: int = 0
-    recovered: int = 0
-    errors: list[dict[str, str]] = Field(default_factory=list)
-    flagged: list[dict[str, Any]] = Field(default_factory=list)
-    seconds: float = 0.0
+class UploadSummary(IngestSummary):
+    """The ingestion summary of an upload, with the names the files were saved under."""
+
     files: list[str] = Field(default_factory=list)

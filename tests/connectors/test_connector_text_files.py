@@ -25,9 +25,27 @@ class TestTxt:
         document = only_document(path)
         assert document.text == VIETNAMESE
         assert document.doc_id == "luat.txt"
-        assert document.title == "luat"
+        assert document.title == "Điều 1. Phạm vi điều chỉnh"  # a short first line without a full stop
         assert document.source == str(path)
         assert document.metadata["file_type"] == "txt"
+
+    def test_title_is_the_first_line_when_it_reads_as_one(self, tmp_path: Path) -> None:
+        path = tmp_path / "bao-hiem-y-te.txt"
+        path.write_text("\n  Bảo hiểm y tế hộ gia đình  \n\nNgười tham gia đóng theo hộ.\n", encoding="utf-8")
+        assert only_document(path).title == "Bảo hiểm y tế hộ gia đình"
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Người tham gia đóng theo hộ gia đình.\nDòng hai",  # a sentence, not a title
+            "Gồm các khoản sau:\n- một",  # a lead-in
+            "x " * 30,  # too long
+        ],
+    )
+    def test_without_a_title_line_the_file_name_is_de_slugged(self, tmp_path: Path, text: str) -> None:
+        path = tmp_path / "bao-hiem-y-te.txt"
+        path.write_text(text, encoding="utf-8")
+        assert only_document(path).title == "Bao hiem y te"
 
     def test_utf8_bom_is_stripped(self, tmp_path: Path) -> None:
         path = tmp_path / "bom.txt"
@@ -88,10 +106,15 @@ class TestMarkdown:
         assert "Nội dung." in document.text
         assert document.metadata["file_type"] == "md"
 
-    def test_without_heading_title_is_stem(self, tmp_path: Path) -> None:
+    def test_without_heading_title_is_the_de_slugged_file_name(self, tmp_path: Path) -> None:
         path = tmp_path / "ghi-chu.md"
         path.write_text("Chỉ có văn bản.\n", encoding="utf-8")
-        assert only_document(path).title == "ghi-chu"
+        assert only_document(path).title == "Ghi chu"
+
+    def test_without_h1_a_title_like_first_line_is_the_title(self, tmp_path: Path) -> None:
+        path = tmp_path / "gia-kham.md"
+        path.write_text("**Giá khám bệnh tại Bệnh viện Âu Lạc**\n\nGiá khám là 50.000 đồng.\n", encoding="utf-8")
+        assert only_document(path).title == "Giá khám bệnh tại Bệnh viện Âu Lạc"
 
     def test_headings_in_code_fences_and_front_matter_are_skipped(self) -> None:
         text = "---\n# yaml comment\ntitle: x\n---\n```bash\n# not a title\n```\n# Real title\n"

@@ -135,7 +135,7 @@ def test_dimension_checked_against_config_and_server(server: ModelServer) -> Non
     embedder = _embedder(server)
     embedder.embed_passages(PASSAGES[:1])
     server.truncate = 256  # the server was switched to another model
-    with pytest.raises(ConfigError, match="returns 256-d vectors but earlier replies had 384"):
+    with pytest.raises(EmbeddingError, match="now returns 256-d vectors but earlier replies had 384"):
         embedder.embed_passages(PASSAGES[1:2])
 
 

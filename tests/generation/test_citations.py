@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from aulac_rag.generation import CitationStreamFilter, check_citations
+from aulac_rag.generation import CitationNumbering, CitationStreamFilter, check_citations, renumber_citations
 
 
 class TestCheckCitations:
@@ -35,3 +35,31 @@ def test_stream_filter_matches_whole_text_check(seed: int) -> None:
     filt = CitationStreamFilter(3)
     streamed = "".join(filt.feed(p) for p in pieces) + filt.flush()
     assert streamed == check_citations(text, 3).text
+
+
+class TestCitationNumbering:
+    def test_renumbered_in_order_of_first_citation_without_gaps(self) -> None:
+        text, order = renumber_citations("A [3]. B [1][3]. C [5].")
+        assert text == "A [1]. B [2][1]. C [3]."
+        assert order == (3, 1, 5)
+
+    def test_one_number_per_distinct_passage(self) -> None:
+        chunk = {1: "a#0", 2: "b#4", 3: "a#0"}  # contexts 1 and 3 hold the same chunk
+        numbering = CitationNumbering(chunk.__getitem__)
+        assert numbering.renumber("X [2]. Y [3]. Z [1][3].") == "X [1]. Y [2]. Z [2]."
+        assert numbering.order == (2, 3) and numbering.context(2) == 3
+
+    def test_numbers_already_in_order_are_kept(self) -> None:
+        assert renumber_citations("A [1]. B [2][3].") == ("A [1]. B [2][3].", (1, 2, 3))
+
+    @pytest.mark.parametrize("seed", range(10))
+    def test_stream_filter_renumbers_like_the_whole_text(self, seed: int) -> None:
+        text = "Mức đóng là 4,5% [3]. Trẻ em [9] miễn phí [1, 3]. Xem [ghi chú] và [2][12]."
+        rng = random.Random(seed)
+        cuts = sorted(rng.sample(range(1, len(text)), 8))
+        pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+        filt = CitationStreamFilter(3, CitationNumbering())
+        streamed = "".join(filt.feed(p) for p in pieces) + filt.flush()
+        expected, order = renumber_citations(check_citations(text, 3).text)
+        assert streamed == expected == "Mức đóng là 4,5% [1]. Trẻ em miễn phí [2][1]. Xem [ghi chú] và [3]."
+        assert filt.numbering is not None and filt.numbering.order == order == (3, 1, 2)

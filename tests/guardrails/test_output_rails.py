@@ -23,6 +23,15 @@ def test_citation_to_missing_context_is_not_a_citation(engines: dict[str, GuardE
     assert NO_BASIS in out.text
 
 
+def test_extractive_quote_note_is_not_a_claim(engines: dict[str, GuardEngine]) -> None:
+    from aulac_rag.generation import QUOTE_NOTE
+
+    answer = f"Paracetamol hạ sốt, giảm đau [1].\n\n{QUOTE_NOTE}"
+    for name in ("healthcare", "finance", "general"):
+        out = engines[name].check_output(answer, CONTEXTS).text
+        assert out.startswith(answer) and NO_BASIS not in out
+
+
 def test_not_found_reply_untouched(engines: dict[str, GuardEngine]) -> None:
     reply = "Không tìm thấy thông tin này trong các tài liệu hiện có."
     for name in ("healthcare", "finance", "general"):

@@ -10,8 +10,11 @@ import pytest
 from aulac_rag.audit import AuditLog
 from aulac_rag.config import GenerationConfig
 from aulac_rag.errors import GenerationError
-from aulac_rag.generation import NOT_FOUND_ANSWER
+from aulac_rag.generation import NOT_FOUND_ANSWER, QUOTE_NOTE, Context, ExtractiveGenerator
+from aulac_rag.generation.extractive import strip_quote_note
 from aulac_rag.pipeline import Answer, AnswerPipeline, Caller
+from aulac_rag.pipeline.components import distinct_titles
+from aulac_rag.retrieval.types import Hit
 from tests.generation.fake_llm import FakeLLM, Reply
 from tests.pipeline.conftest import HITS, RuleGuard, TinyRetriever
 
@@ -37,6 +40,7 @@ class TestExtractivePipeline:
         assert CONTRACT_KEYS <= set(data) and {"timings_ms", "backend", "model"} <= set(data)
         assert data["mode"] == "extractive" and data["refused"] is False
         assert data["answer"].startswith("Mức đóng bảo hiểm y tế hằng tháng bằng 4,5% tiền lương [1].")
+        assert data["answer"].endswith(f"\n\n{QUOTE_NOTE}")
         assert data["citations"][0] == {
             "n": 1,
             "doc_id": "bhyt-muc-dong.md",
@@ -131,7 +135,7 @@ class TestLLMPipeline:
         assert answer.mode == "extractive" and answer.backend == "extractive"
         note = answer.guardrails[0]
         assert note.rule == "llm_fallback" and note.action == "notice" and "HTTP 500" in note.message
-        assert answer.citations and answer.answer.endswith("[1].")
+        assert answer.citations and strip_quote_note(answer.answer).endswith("[1].")
 
     def test_unreachable_llm_without_fallback_raises(self, fake_llm: FakeLLM) -> None:
         fake_llm.script(Reply(status=500))
@@ -181,3 +185,60 @@ def test_not_found_is_never_a_dead_end() -> None:
     answer = stream.answer()
     assert answer.answer == f"{NOT_FOUND_ANSWER} {hint}" and streamed == answer.answer
     assert NOT_FOUND_ANSWER.endswith(".") and "sandbox" not in NOT_FOUND_ANSWER
+
+
+# Two passages of one document under one heading, a third document, and an unrelated best hit.
+CITED_HITS = [
+    Hit("gioi-thieu.md", "gioi-thieu.md#0", 0.95, "Giới thiệu", "Bệnh viện Âu Lạc có hơn 800 giường bệnh nội trú.",
+        metadata={"doc_title": "Giới thiệu bệnh viện"}),
+    Hit("chuyen-tuyen.md", "chuyen-tuyen.md#1", 0.9, "Thủ tục chuyển tuyến",
+        "Giấy chuyển tuyến có giá trị sử dụng trong vòng 10 ngày làm việc kể từ ngày ký.", position=1,
+        metadata={"doc_title": "Chuyển tuyến bảo hiểm y tế"}),
+    Hit("chuyen-tuyen.md", "chuyen-tuyen.md#2", 0.8, "Thủ tục chuyển tuyến",
+        "Với bệnh mạn tính, giấy chuyển tuyến có giá trị sử dụng đến hết ngày 31 tháng 12.", position=2,
+        metadata={"doc_title": "Chuyển tuyến bảo hiểm y tế"}),
+]  # fmt: skip
+CITED_QUESTION = "Giấy chuyển tuyến có giá trị sử dụng trong bao nhiêu ngày, còn bệnh mạn tính thì sao?"
+
+
+class TestCitationNumbers:
+    def test_numbered_from_one_without_gaps_with_distinct_titles(self) -> None:
+        answer = AnswerPipeline(TinyRetriever(CITED_HITS), ExtractiveGenerator(keep_ratio=0.3)).run(CITED_QUESTION)
+        numbers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)]
+        assert numbers and sorted(set(numbers)) == list(range(1, len(set(numbers)) + 1))
+        assert numbers == sorted(numbers)  # in order of appearance
+        assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+        assert {c.chunk_id for c in answer.citations} == {"chuyen-tuyen.md#1", "chuyen-tuyen.md#2"}
+        titles = [c.title for c in answer.citations]
+        assert len(set(titles)) == len(titles)
+        assert all(t.startswith("Thủ tục chuyển tuyến — đoạn ") for t in titles)
+        _assert_every_citation_listed(answer)
+
+    def test_streamed_text_is_renumbered_as_the_answer(self) -> None:
+        stream = AnswerPipeline(TinyRetriever(CITED_HITS), ExtractiveGenerator(keep_ratio=0.3)).stream(CITED_QUESTION)
+        streamed = "".join(stream)
+        assert streamed == stream.answer().answer and "[3]" not in streamed
+
+    def test_llm_citations_renumbered_and_the_same_passage_cited_once(self, fake_llm: FakeLLM) -> None:
+        hits = [*CITED_HITS, CITED_HITS[1]]  # context 4 is context 2's chunk again
+        fake_llm.script(Reply(text="Giấy có giá trị 10 ngày làm việc [4]. Bệnh mạn tính đến hết năm [3][2]."))
+        answer = _llm_pipeline(fake_llm, TinyRetriever(hits)).run(CITED_QUESTION)
+        assert answer.answer == "Giấy có giá trị 10 ngày làm việc [1]. Bệnh mạn tính đến hết năm [2][1]."
+        assert [(c.n, c.chunk_id) for c in answer.citations] == [(1, "chuyen-tuyen.md#1"), (2, "chuyen-tuyen.md#2")]
+
+
+def test_distinct_titles_name_the_document_then_the_passage() -> None:
+    contexts = [
+        Context(1, "a.md", "a.md#0", "Lưu ý", "x", doc_title="Mức hưởng BHYT"),
+        Context(2, "b.md", "b.md#3", "Lưu ý", "y", doc_title="Chuyển tuyến", position=3),
+        Context(3, "b.md", "b.md#5", "Điều 5. Quyền", "z", doc_title="Luật"),
+        Context(4, "c.txt", "c.txt#0", "Bảo hiểm y tế", "u", doc_title="Bảo hiểm y tế"),
+        Context(5, "c.txt", "c.txt#1", "Bảo hiểm y tế", "v", doc_title="Bảo hiểm y tế", position=1),
+    ]
+    assert distinct_titles(contexts) == [
+        "Lưu ý — Mức hưởng BHYT",
+        "Lưu ý — Chuyển tuyến",
+        "Điều 5. Quyền",
+        "Bảo hiểm y tế — đoạn 1",
+        "Bảo hiểm y tế — đoạn 2",
+    ]

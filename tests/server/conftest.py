@@ -8,8 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from aulac_rag.audit import AuditLog
+from aulac_rag.documents import SourceError
 from aulac_rag.errors import SandboxNotFound
 from aulac_rag.generation.base import Generator
+from aulac_rag.ingest.pipeline import IngestSummary
 from aulac_rag.pipeline import AnswerPipeline
 from aulac_rag.server import KeyStore, ServerSettings, create_app
 from tests.generation.conftest import fake_llm  # noqa: F401 - re-exported fixture
@@ -41,12 +43,12 @@ class FakeCatalog:
             raise SandboxNotFound(f"no sandbox named {name!r}")
         return AnswerPipeline(TinyRetriever(), self.generator, audit=self.audit_log, sandbox=name, config_hash="h" * 64)
 
-    def ingest(self, name: str, paths: list[str] = (), *, prune: bool = False, demo: bool = False, caller: Any = None) -> dict[str, Any]:
+    def ingest(self, name: str, paths: list[str] = (), *, prune: bool = False, demo: bool = False, caller: Any = None) -> IngestSummary:
         folder = Path(paths[0])
         files = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
         self.ingested.append(files)
-        errors = [{"source": str(folder / n), "error": "empty file"} for n, data in files.items() if not data]
-        return {"documents": len(files) - len(errors), "chunks": 3, "skipped": 0, "errors": errors, "seconds": 0.1}
+        errors = [SourceError(str(folder / n), "empty file") for n, data in files.items() if not data]
+        return IngestSummary(documents=len(files) - len(errors), chunks=3, errors=errors, seconds=0.1)
 
 
 class Keys:

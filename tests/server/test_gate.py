@@ -110,10 +110,12 @@ def test_upload_file_count_is_capped(catalog: FakeCatalog, keys: Keys) -> None:
     assert catalog.ingested == []
 
 
-def test_ingest_result_keeps_every_field(catalog: FakeCatalog, keys: Keys) -> None:
-    from aulac_rag.server.schemas import IngestOut
+def test_upload_result_is_the_ingest_summary_plus_the_saved_names(catalog: FakeCatalog, keys: Keys) -> None:
+    from aulac_rag.ingest.pipeline import IngestSummary
+    from aulac_rag.server.schemas import UploadSummary
 
-    assert {"pruned", "recovered", "flagged"} <= set(IngestOut.model_fields)
+    assert set(UploadSummary.model_fields) == set(IngestSummary.model_fields) | {"files"}
+    assert {"pruned", "recovered", "flagged"} <= set(UploadSummary.model_fields)
 
 
 def test_a_full_server_answers_429_with_retry_after_not_a_timeout() -> None:

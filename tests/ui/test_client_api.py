@@ -33,16 +33,16 @@ def api(api_app) -> Iterator[ApiClient]:  # noqa: ANN001
 
 
 def test_access_follows_the_server(api: ApiClient, keys: dict[str, str]) -> None:
-    assert api.access("", "healthcare") is None
-    assert api.access("aulac_000000000000_notarealsecretnotarealsecret", "healthcare") is None
-    regulator = api.access(keys["regulator"], "healthcare")
+    assert api.access("") is None
+    assert api.access("aulac_000000000000_notarealsecretnotarealsecret") is None
+    regulator = api.access(keys["regulator"])
     assert regulator is not None and regulator.role == "regulator" and regulator.can("audit", "healthcare")
-    user = api.access(keys["user"], "healthcare")
+    user = api.access(keys["user"])
     assert user is not None and user.role == "user" and not user.can("audit", "healthcare")
 
 
 def test_ask_streams_a_cited_answer(api: ApiClient, keys: dict[str, str]) -> None:
-    user = api.access(keys["user"], "healthcare")
+    user = api.access(keys["user"])
     stream = api.ask("healthcare", QUESTION, [], user)
     text = "".join(stream)
     answer = stream.answer()
@@ -56,17 +56,17 @@ def test_ask_without_a_key_is_a_clear_error(api: ApiClient) -> None:
 
 
 def test_audit_upload_and_unsupported(api: ApiClient, keys: dict[str, str], tmp_path: Path) -> None:
-    user = api.access(keys["user"], "healthcare")
+    user = api.access(keys["user"])
     "".join(api.ask("healthcare", QUESTION, [], user))
-    regulator = api.access(keys["regulator"], "healthcare")
+    regulator = api.access(keys["regulator"])
     assert api.audit_verify("healthcare", regulator)["ok"] is True
     assert [r["event"] for r in api.audit_rows("healthcare", regulator)] == ["answer", "started"]  # newest first
     note = tmp_path / "ghi-chu.md"
     note.write_text("# Ghi chú\n\nPhòng khám mở cửa từ 7 giờ sáng.\n", encoding="utf-8")
     with pytest.raises(ClientError, match="403"):
         api.ingest_file("healthcare", note, regulator)
-    admin = api.access(keys["admin"], "healthcare")
-    assert api.ingest_file("healthcare", note, admin)["chunks"] >= 1
+    admin = api.access(keys["admin"])
+    assert api.ingest_file("healthcare", note, admin).chunks >= 1
     assert api.add_feedback("healthcare", "q", "a", "up", "", user) >= 1  # the API stores feedback now
     listed = {d["doc_id"] for d in api.documents("healthcare", admin)}
     assert "ghi-chu.md" in listed and api.documents("healthcare", regulator)

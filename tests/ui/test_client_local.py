@@ -16,10 +16,10 @@ def test_roles_are_checked_like_the_api(demo_home: Path, keys: dict[str, str], t
     try:
         note = tmp_path / "a.md"
         note.write_text("# A\n\nNội dung.\n", encoding="utf-8")
-        regulator = client.access(keys["regulator"], "healthcare")
-        user = client.access(keys["user"], "healthcare")
-        other = client.access(keys["other_regulator"], "healthcare")
-        assert client.access("", "healthcare") is None and client.access("sai", "healthcare") is None
+        regulator = client.access(keys["regulator"])
+        user = client.access(keys["user"])
+        other = client.access(keys["other_regulator"])
+        assert client.access("") is None and client.access("sai") is None
         assert client.documents("healthcare", regulator)
         with pytest.raises(ClientError, match="ingest"):
             client.ingest_file("healthcare", note, regulator)
@@ -32,7 +32,7 @@ def test_roles_are_checked_like_the_api(demo_home: Path, keys: dict[str, str], t
         with pytest.raises(ClientError):
             client.documents("healthcare", None)
         KeyStore.for_home(demo_home).revoke(regulator.key_id)
-        assert client.access(keys["regulator"], "healthcare") is None
+        assert client.access(keys["regulator"]) is None
     finally:
         client.close()
 

@@ -1,4 +1,5 @@
-"""Regulator console: evaluation reports, red-team results, the audit log and the sandbox's rules (read-only)."""
+"""Regulator console: evaluation reports, red-team results, the audit log (with signed exports), the sandbox's
+rules and their version history (read-only), the trial (stop button, incidents, periodic and final reports)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from aulac_rag.audit.signed_export import NO_KEY_MESSAGE
 from aulac_rag.errors import AulacError
 from aulac_rag.incidents import KIND_LABELS, STATUS_LABELS
+from aulac_rag.policy_versions import KIND_LABELS as VERSION_KINDS
 from aulac_rag.trial import STATE_LABELS
 from aulac_rag.ui.client import Report, UnsupportedByApi
 from aulac_rag.ui.common import Context, context, require
@@ -190,6 +193,7 @@ EVENTS = {
     "error": "Lỗi",
     "trial": "Thay đổi trạng thái thử nghiệm",
     "document": "Thay đổi tài liệu",
+    "policy": "Phiên bản mới của chính sách / lời nhắc / cấu hình",
 }
 
 
@@ -198,7 +202,7 @@ def audit_tab(ctx: Context) -> None:
     names = [ctx.sandbox]
     if ctx.access is not None and ctx.access.sandbox == "*":
         try:
-            names = sorted({b["name"] for b in ctx.client.sandboxes()} | {ctx.sandbox})
+            names = sorted({b["name"] for b in ctx.client.sandboxes(ctx.access)} | {ctx.sandbox})
         except AulacError:
             pass
     c1, c2, c3 = st.columns([1, 2, 2])
@@ -259,6 +263,35 @@ def audit_tab(ctx: Context) -> None:
     picked = st.selectbox("Mở một dòng", [s["Seq"] for s in shown], format_func=lambda s: f"seq {s}", key="audit_open")
     if picked in by_seq:
         _row_detail(by_seq[picked])
+    _signed_export(ctx, sandbox, span)
+
+
+def _signed_export(ctx: Context, sandbox: str, span: object) -> None:
+    """The period's rows with a signed checkpoint, as one ZIP (or why it cannot be made)."""
+    with st.expander("Xuất nhật ký có chữ ký số (cho cơ quan quản lý)", icon=":material/verified:"):
+        try:
+            configured = ctx.client.signing_configured()
+        except UnsupportedByApi as exc:
+            _missing("xuất nhật ký có chữ ký qua API", exc)
+            return
+        if not configured:
+            st.warning(NO_KEY_MESSAGE, icon=":material/key_off:")
+            return
+        since, until = span if isinstance(span, tuple) and len(span) == 2 else (None, None)
+        where = f"{since:%d/%m/%Y} → {until:%d/%m/%Y}" if since and until else "toàn bộ nhật ký"
+        st.caption(f"Kỳ xuất: {where} (theo ô Khoảng ngày ở trên, giờ UTC). Tệp ZIP gồm các dòng kèm mã băm, "
+                   "điểm kiểm tra (checkpoint) đã ký Ed25519 và hướng dẫn kiểm tra bằng `aulac audit verify`.")  # fmt: skip
+        fmt = st.radio("Định dạng", ["jsonl", "csv"], horizontal=True, key="export_format")
+        if st.button("Chuẩn bị bản xuất có chữ ký", icon=":material/draw:", key="export_make"):
+            try:
+                st.session_state["audit_export"] = ctx.client.audit_export(sandbox, since, until, fmt, ctx.access)
+            except AulacError as exc:
+                st.error(f"Không xuất được nhật ký: {exc}")
+        ready = st.session_state.get("audit_export")
+        if ready:
+            name, data = ready
+            st.download_button(f"Tải {name}", data, file_name=name, mime="application/zip", key="export_download",
+                               icon=":material/download:")  # fmt: skip
 
 
 def _row_detail(row: dict) -> None:
@@ -321,6 +354,7 @@ def trial_tab(ctx: Context) -> None:
               "Lý do": h["reason"]} for h in trial["history"]],
             hide_index=True, width="stretch",
         )  # fmt: skip
+    _trial_reports(ctx)
 
     st.subheader("Sự cố cần xem xét")
     status = st.segmented_control(
@@ -356,6 +390,63 @@ def trial_tab(ctx: Context) -> None:
                 st.error(f"Không cập nhật được sự cố: {exc}")
                 return
             st.rerun()
+
+
+REPORT_KINDS = {"periodic": "Định kỳ", "final": "Cuối kỳ"}
+
+
+def _report_label(name: str) -> str:
+    """``periodic-2026-11-28_2026-12-04-20261204T104000Z.pdf`` → ``Định kỳ 28/11/2026 → 04/12/2026 · PDF · lập …``."""
+    try:
+        kind, rest = name.split("-", 1)
+        span, stamp = rest.rsplit("-", 1)
+        first, last = (date.fromisoformat(d) for d in span.split("_"))
+        made = datetime.strptime(stamp.split(".")[0], "%Y%m%dT%H%M%SZ")
+    except ValueError:
+        return name
+    fmt = name.rsplit(".", 1)[-1].upper()
+    return f"{REPORT_KINDS.get(kind, kind)} {first:%d/%m/%Y} → {last:%d/%m/%Y} · {fmt} · lập {made:%d/%m/%Y %H:%M} UTC"
+
+
+def _trial_reports(ctx: Context) -> None:
+    """Periodic and final reports for the regulator: make one, list them, download."""
+    st.subheader("Báo cáo định kỳ và cuối kỳ")
+    st.caption("Báo cáo tiếng Việt (HTML và PDF) gửi cơ quan quản lý: kế hoạch, diễn biến, sử dụng, sự cố, phản hồi, "
+               "đánh giá so với tiêu chí kết thúc, phiên bản chính sách, quyết định; mỗi mục viện dẫn điều luật tương ứng "
+               "của Luật Trí tuệ nhân tạo. Dòng lệnh: `aulac trial report SANDBOX --period periodic|final`.")  # fmt: skip
+    with st.form("trial_report"):
+        c1, c2, c3 = st.columns(3)
+        period = c1.radio("Loại báo cáo", list(REPORT_KINDS), format_func=lambda k: REPORT_KINDS[k], key="report_period")
+        since = c2.date_input("Từ ngày (để trống: theo kế hoạch)", value=None, key="report_since", format="DD/MM/YYYY")
+        until = c3.date_input("Đến ngày (để trống: hôm nay)", value=None, key="report_until", format="DD/MM/YYYY")
+        if st.form_submit_button("Lập báo cáo", icon=":material/description:"):
+            try:
+                made = ctx.client.make_trial_report(ctx.sandbox, period or "periodic", since, until, ctx.access)  # type: ignore[arg-type]
+            except AulacError as exc:
+                st.error(f"Không lập được báo cáo: {exc}")
+            else:
+                st.success("Đã lập báo cáo: " + "; ".join(_report_label(n) for n in made), icon=":material/task:")
+    try:
+        names = ctx.client.trial_reports(ctx.sandbox, ctx.access)
+    except UnsupportedByApi as exc:
+        _missing("danh sách báo cáo thử nghiệm qua API", exc)
+        return
+    except AulacError as exc:
+        st.error(f"Không đọc được danh sách báo cáo: {exc}")
+        return
+    if not names:
+        st.caption("Chưa có báo cáo thử nghiệm nào.")
+        return
+    chosen = st.selectbox("Báo cáo đã lập", names, format_func=_report_label, key="report_pick")
+    try:
+        data = ctx.client.trial_report_file(ctx.sandbox, chosen, ctx.access)
+    except AulacError as exc:
+        st.error(f"Không đọc được báo cáo: {exc}")
+        return
+    pdf = chosen.endswith(".pdf")
+    st.download_button("Tải báo cáo " + ("PDF" if pdf else "HTML"), data, file_name=f"{ctx.sandbox}-{chosen}",
+                       mime="application/pdf" if pdf else "text/html", key="report_download",
+                       icon=":material/download:")  # fmt: skip
 
 
 def supervision_tab(ctx: Context) -> None:
@@ -464,6 +555,26 @@ def settings_tab(ctx: Context) -> None:
             _missing("lời nhắc hệ thống riêng (dùng lời nhắc mặc định)")
     with st.expander("sandbox.yaml"):
         st.code(settings["sandbox_yaml"] or "", language="yaml")
+    _policy_history(ctx)
+
+
+def _policy_history(ctx: Context) -> None:
+    st.markdown("**Lịch sử phiên bản** (chính sách, lời nhắc hệ thống, sandbox.yaml, kế hoạch thử nghiệm; mới nhất trước)")
+    try:
+        versions = ctx.client.policy_history(ctx.sandbox, ctx.access)
+    except UnsupportedByApi as exc:
+        _missing("lịch sử phiên bản qua API", exc)
+        return
+    except AulacError as exc:
+        st.error(f"Không đọc được lịch sử phiên bản: {exc}")
+        return
+    st.dataframe(
+        [{"Thời gian (UTC)": v["time"][:19].replace("T", " "), "Tệp": v["file"],
+          "Nội dung": VERSION_KINDS.get(v["kind"], v["kind"]), "sha256": (v["sha256"] or "không có tệp")[:16],
+          "Người / tiến trình": v["by"], "Thay đổi": v["summary"],
+          "Dòng nhật ký": f"seq {v['audit_seq']}" if v["audit_seq"] else "—"} for v in reversed(versions)],
+        hide_index=True, width="stretch",
+    )  # fmt: skip
 
 
 if require(ctx, ("audit",), "Bảng điều khiển giám sát"):

@@ -52,17 +52,16 @@ def _upload(ctx: Context, files: list) -> None:
             except AulacError as exc:
                 results.append(("error", f"**{name}**: không nạp được — {exc}"))
                 continue
-            errors = summary.get("errors") or []
-            if errors:
-                detail = "; ".join(str(e.get("error", e)) for e in errors)
+            if summary.errors:
+                detail = "; ".join(e.error for e in summary.errors)
                 results.append(("error", f"**{name}**: không nạp được — {detail}"))
-            elif summary.get("skipped") and not summary.get("documents"):
+            elif summary.skipped and not summary.documents:
                 results.append(("info", f"**{name}**: không thay đổi (đã có trong kho)."))
             else:
-                results.append(("success", f"**{name}**: {summary.get('chunks', 0)} đoạn đã được lập chỉ mục."))
-            for finding in summary.get("flagged") or []:
+                results.append(("success", f"**{name}**: {summary.chunks} đoạn đã được lập chỉ mục."))
+            for finding in summary.flagged:
                 results.append(
-                    ("warning", f"**{name}**: tài liệu chứa câu lệnh nhắm vào trợ lý ({finding['rule']}): “{finding['excerpt']}”")
+                    ("warning", f"**{name}**: tài liệu chứa câu lệnh nhắm vào trợ lý ({finding.rule}): “{finding.excerpt}”")
                 )
     bar.progress(1.0, text=f"Xong: {len(files)} tệp.")
     st.session_state["kb_flash"] = results

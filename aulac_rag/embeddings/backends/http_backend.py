@@ -118,11 +118,15 @@ class OpenAICompatEmbedder(Embedder):
                 self._dim = size
                 return
             expected = self._dim
-        if size != expected:
-            source = "retrieval.embedder.dim is" if self.config.dim is not None else "earlier replies had"
+        if size != expected and self.config.dim is not None:
             raise ConfigError(
-                f"the embedding server's model {self.model!r} returns {size}-d vectors but {source} {expected}; "
-                f"set retrieval.embedder.dim: {size} (and re-ingest into a new sandbox) or serve the intended model"
+                f"the embedding server's model {self.model!r} returns {size}-d vectors but retrieval.embedder.dim is "
+                f"{expected}; set retrieval.embedder.dim: {size} (and ingest into a new sandbox) or serve the intended model"
+            )
+        if size != expected:
+            raise EmbeddingError(
+                f"the embedding server's model {self.model!r} now returns {size}-d vectors but earlier replies had "
+                f"{expected}; the server was switched to another model: serve the one the index was built with"
             )
 
     def _encode_batches(self, batches: list[list[str]], is_query: bool) -> list[np.ndarray]:

@@ -22,6 +22,8 @@ from aulac_rag.guardrails.types import RuleDecision
 from aulac_rag.text.normalize import fold_diacritics
 
 NOT_FOUND_PREFIX = "Không tìm thấy thông tin"
+#: The extractive backend's closing note (``aulac_rag.generation.extractive.QUOTE_NOTE``): a remark, not a claim.
+QUOTE_NOTE_PREFIX = "(Các câu trên được trích nguyên văn"
 _CITATION = re.compile(r"\[(\d+(?:\s*[,;–-]\s*\d+)*)\]")
 _LEADING_CITATIONS = re.compile(r"^((?:\s*\[\d+(?:\s*[,;–-]\s*\d+)*\])+)")
 _BOUNDARY = re.compile(r"(?<=[.!?…])\s+")
@@ -100,7 +102,7 @@ class CitationRail(OutputRail[CitationParams]):
         """A sentence states something: ``min_words`` words, or any number ("10 năm", "80%") however short."""
         p = self.params
         bare = _CITATION.sub("", sentence).strip()
-        if not bare or bare.startswith("#") or bare.endswith((":", "?")) or bare == p.replacement:
+        if not bare or bare.startswith(("#", QUOTE_NOTE_PREFIX)) or bare.endswith((":", "?")) or bare == p.replacement:
             return False
         return len(re.findall(r"\w+", bare)) >= p.min_words or bool(re.search(r"\d", bare))
 
