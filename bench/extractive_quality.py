@@ -195,7 +195,9 @@ def tune(data: dict[str, list[dict[str, Any]]], sentences: int) -> dict[str, flo
         results.append((objective(m), params, m))
     results.sort(key=lambda r: r[0], reverse=True)
     for value, params, m in results[:8]:
-        print(f"  dev objective {value:.1f}  F1 {m['f1']:.1f}  numbers {m['numbers']:.1f}  words {m['words']:.0f}  {params}")
+        print(
+            f"  dev objective {value:.1f}  F1 {m['f1']:.1f}  numbers {m['numbers']:.1f}  words {m['words']:.0f}  {params}"
+        )
     return results[0][1]
 
 
@@ -210,8 +212,10 @@ def main() -> None:
     data = load_hits(args.sandboxes.split(","), args.refresh)
     print(f"machine: {machine()}")
     params: dict[str, float] = tune(data, args.sentences) if args.tune else {}
-    print(f"split: {args.split}; extractive max_sentences={args.sentences} {params or '(defaults)'}; "
-          "hits: each sandbox's own retrieval settings")
+    print(
+        f"split: {args.split}; extractive max_sentences={args.sentences} {params or '(defaults)'}; "
+        "hits: each sandbox's own retrieval settings"
+    )
     print(table(evaluate(data, lambda: ExtractiveGenerator(max_sentences=args.sentences, **params), args.split)))
 
 

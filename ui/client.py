@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -109,7 +110,7 @@ class AulacClient(Protocol):
     def trial_reports(self, sandbox: str, access: ApiKey | None) -> list[str]: ...
     def trial_report_file(self, sandbox: str, name: str, access: ApiKey | None) -> bytes: ...
     def policy_history(self, sandbox: str, access: ApiKey | None) -> list[dict[str, Any]]: ...
-    def signing_configured(self) -> bool: ...
+    def signing_configured(self, sandbox: str, access: ApiKey | None) -> bool: ...
     def audit_export(
         self, sandbox: str, since: date | None, until: date | None, fmt: str, access: ApiKey | None
     ) -> tuple[str, bytes]: ...
@@ -262,7 +263,7 @@ class LocalClient:
         caller = Caller(key_id=access.key_id, role=access.role)
         return [v.model_dump() for v in self.service.policy_history(sandbox, caller=caller)]
 
-    def signing_configured(self) -> bool:
+    def signing_configured(self, sandbox: str, access: ApiKey | None) -> bool:
         from aulac_rag.audit.signed_export import signing_configured
 
         return signing_configured()
@@ -504,31 +505,36 @@ class ApiClient:
         data = self._call("POST", path, self._secret(access), json={"limit": limit, "redteam": redteam}).json()
         return {**data["summary"], "report": data["summary"]["html"]}
 
-    # not offered by the API yet: the console says so
+    # the trial's reports, policy versions and signed exports (aulac_rag.server.api_trial)
     def make_trial_report(
         self, sandbox: str, period: str, since: date | None, until: date | None, access: ApiKey | None
     ) -> list[str]:
-        raise UnsupportedByApi(_LOCAL_ONLY)
+        body = {"period": period, "since": since and since.isoformat(), "until": until and until.isoformat()}
+        path = f"/v1/sandboxes/{sandbox}/trial-reports"
+        return list(self._call("POST", path, self._secret(access), json=body).json()["files"])
 
     def trial_reports(self, sandbox: str, access: ApiKey | None) -> list[str]:
-        raise UnsupportedByApi(_LOCAL_ONLY)
+        return list(self._call("GET", f"/v1/sandboxes/{sandbox}/trial-reports", self._secret(access)).json())
 
     def trial_report_file(self, sandbox: str, name: str, access: ApiKey | None) -> bytes:
-        raise UnsupportedByApi(_LOCAL_ONLY)
+        return self._call("GET", f"/v1/sandboxes/{sandbox}/trial-reports/{name}", self._secret(access)).content
 
     def policy_history(self, sandbox: str, access: ApiKey | None) -> list[dict[str, Any]]:
-        raise UnsupportedByApi(_LOCAL_ONLY)
+        return list(self._call("GET", f"/v1/sandboxes/{sandbox}/policy-history", self._secret(access)).json())
 
-    def signing_configured(self) -> bool:
-        raise UnsupportedByApi(_LOCAL_ONLY)
+    def signing_configured(self, sandbox: str, access: ApiKey | None) -> bool:
+        """Whether the *server* has a signing key (``AULAC_AUDIT_KEY`` where it runs)."""
+        path = f"/v1/sandboxes/{sandbox}/audit/signing"
+        return bool(self._call("GET", path, self._secret(access)).json()["configured"])
 
     def audit_export(
         self, sandbox: str, since: date | None, until: date | None, fmt: str, access: ApiKey | None
     ) -> tuple[str, bytes]:
-        raise UnsupportedByApi(_LOCAL_ONLY)
-
-
-_LOCAL_ONLY = "máy chủ API chưa có chức năng này; dùng `aulac trial report`, `aulac trial history` hoặc `aulac audit` trên máy chủ"
+        params = {"format": fmt, **({"since": since.isoformat()} if since else {}),
+                  **({"until": until.isoformat()} if until else {})}  # fmt: skip
+        response = self._call("GET", f"/v1/sandboxes/{sandbox}/audit/export", self._secret(access), params=params)
+        found = re.search(r'filename="([^"]+)"', response.headers.get("content-disposition", ""))
+        return (found.group(1) if found else f"audit-{sandbox}.zip"), response.content
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,31 @@ def _compare(paths: tuple[str, str], as_json: bool) -> None:
         typer.echo(comparison.render_text())
 
 
+def _followups(sandbox: str, k: int | None, as_json: bool) -> None:
+    """``aulac eval SANDBOX --followups``: the follow-up set, asked alone / with concatenation / with the resolver."""
+    from aulac_rag.cli.remote import owner_client
+    from aulac_rag.evaluation import EvaluationRunner
+    from aulac_rag.evaluation.followups import FollowupEvaluator
+    from aulac_rag.service import SandboxService
+
+    remote = owner_client()
+    if remote is not None:
+        remote.close()
+        raise ConfigError("aulac eval --followups runs on the local index: stop 'aulac serve' (or the app) on this home first")
+    service = SandboxService()
+    try:
+        box = service.sandbox(sandbox)
+        EvaluationRunner(box, log=_stderr).ensure_index()
+        with service.index_lock(sandbox).read():
+            report = FollowupEvaluator(box, k=k, log=_stderr).run()
+    finally:
+        service.close()
+    if as_json:
+        emit_json(report.model_dump(mode="json"))
+    else:
+        typer.echo(report.render_text())
+
+
 def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_command(
@@ -58,6 +83,9 @@ def register(app: typer.Typer) -> None:
         compare: tuple[str, str] | None = typer.Option(
             None, "--compare", help="Compare two runs (folders or report.json): --compare RUN_A RUN_B."
         ),
+        followups: bool = typer.Option(
+            False, "--followups", help="Evaluate the sandbox's follow-up conversations (followups.jsonl) instead."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout (CONTRACTS shape)."),
     ) -> None:
         """Evaluate SANDBOX on its eval set and write report.md, report.html and report.json."""
@@ -68,6 +96,9 @@ def register(app: typer.Typer) -> None:
             return
         if not sandbox:
             raise ConfigError("missing SANDBOX: aulac eval SANDBOX [--json], or aulac eval --compare RUN_A RUN_B")
+        if followups:
+            _followups(sandbox, k, as_json)
+            return
         from types import SimpleNamespace
 
         from aulac_rag.cli.remote import owner_client

@@ -63,7 +63,8 @@ class Embedder(ABC):
         parts = self._encode_batches([texts[i : i + size] for i in range(0, len(texts), size)], is_query)
         vectors = np.vstack(parts).astype(np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        normalized: np.ndarray = vectors / np.maximum(norms, 1e-12)
+        return normalized
 
     def embed_queries(self, queries: Sequence[str]) -> np.ndarray:
         return self._batched(self._prepare(queries, self.query_prefix), True)
@@ -80,7 +81,8 @@ class Embedder(ABC):
             use = batcher.enabled and self.batches_queries
             vector = batcher.embed(query) if use else self.embed_queries([query])[0]
             cache.put(query, vector)
-        return vector.copy()
+        copied: np.ndarray = vector.copy()
+        return copied
 
     def embed_passages(self, passages: Sequence[str]) -> np.ndarray:
         return self._batched(self._prepare(passages, self.passage_prefix), False)
@@ -145,7 +147,8 @@ class QueryBatcher:
         if batch.error is not None:
             raise batch.error
         assert batch.vectors is not None
-        return batch.vectors[index]
+        row: np.ndarray = batch.vectors[index]
+        return row
 
 
 class _QueryCache:

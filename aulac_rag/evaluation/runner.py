@@ -277,7 +277,7 @@ class EvaluationRunner:
         values: dict[str, tuple[float | None, int]] = {}
         for name in names:
             found = [r.scores[name] for r in results if r.scores.get(name) is not None]
-            values[name] = (statistics.fmean(found) if found else None, len(found))  # type: ignore[arg-type]
+            values[name] = (statistics.fmean(v for v in found if v is not None) if found else None, len(found))
         if redteam is not None:
             for name, value in redteam["metrics"].items():
                 if value is not None:

@@ -130,9 +130,11 @@ class ExtractiveGenerator:
             if score <= 0:
                 continue
             text = unit.quote.text(with_heading=show_heading)
-            stated = has_quantity(text)
+            stated = has_quantity(f"{unit.quote.lead} {unit.quote.sentence}")  # not the heading's "Điều 5"
             # the bonuses scale the relevance: an off-topic sentence stays off-topic, whatever its rank or numbers
-            score *= (1 + self.rank_bonus / (unit.rank + 1)) * (1 + (self.quantity_bonus if quantity and stated else 0.0))
+            score *= (1 + self.rank_bonus / (unit.rank + 1)) * (
+                1 + (self.quantity_bonus if quantity and stated else 0.0)
+            )
             lead = capitalized(unit.quote.prefix(show_heading))
             follow = _following_quantity(units, i) if quantity and not stated else ""
             out.append(_Candidate(unit.n, text, lead, score, plain, stated, frozenset(unit.body), follow))

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -149,13 +150,33 @@ def markers(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def previous_terms(previous: str, question: str, limit: int) -> tuple[str, ...]:
-    """The previous question's content phrases that ``question`` lacks, in their own order, ``limit`` syllables at most.
+class TermStats:
+    """How many of a sandbox's chunks hold each syllable pair (folded): how general a word is there."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        counts: Counter[tuple[str, str]] = Counter()
+        chunks = 0
+        for text in texts:
+            chunks += 1
+            words = [fold_diacritics(w) for w in _words(text)]
+            counts.update(set(zip(words, words[1:], strict=False)))
+        self.chunks = chunks
+        self.pairs = counts
+
+    def share(self, pair: tuple[str, str]) -> float:
+        """Share of the chunks holding ``pair`` (0 for an empty corpus)."""
+        return self.pairs.get((fold_diacritics(pair[0]), fold_diacritics(pair[1])), 0) / self.chunks if self.chunks else 0.0
+
+
+def previous_terms(previous: str, question: str, limit: int, stats: TermStats | None = None) -> tuple[str, ...]:
+    """The previous question's content phrases that ``question`` lacks, ``limit`` syllables at most, in their own order.
 
     A phrase is a run of adjacent content syllables ("bảo hiểm tiền gửi"), kept together so the
     sparse index's syllable pairs still match; a phrase all of whose syllables the new question
-    already has is left out. Phrases are taken first to last (the topic of a Vietnamese question
-    comes early), and the one that does not fit is cut to its head ("trả nợ vay trước hạn" → "trả nợ").
+    already has is left out. When they do not all fit, the most *general* words of the sandbox
+    (the syllable pairs found in the most chunks, ``stats``) are kept: a question that brings
+    its own specifics ("trả chậm") borrows the topic ("trả nợ"), not the previous specifics
+    ("trước hạn"). Without ``stats``, phrases are taken first to last and the last one cut.
     """
     have = {fold_diacritics(w) for w in content_words(question)}
     runs: list[list[str]] = [[]]
@@ -165,16 +186,39 @@ def previous_terms(previous: str, question: str, limit: int) -> tuple[str, ...]:
                 runs.append([])
             continue
         runs[-1].append(word)
+    runs = [r for r in runs if r and not all(fold_diacritics(w) in have for w in r)]
+    words = [w for r in runs for w in r]
+    if len(words) <= limit or stats is None or not stats.chunks:
+        return tuple(_cut(runs, limit))
+    starts = [sum(len(r) for r in runs[:i]) for i in range(len(runs))]
+    pairs = [(starts[i] + j, run[j], run[j + 1]) for i, run in enumerate(runs) for j in range(len(run) - 1)]
+    chosen: set[int] = set()
+    for at, _, _ in sorted(pairs, key=lambda p: (-stats.share((p[1], p[2])), p[0])):
+        if len(chosen | {at, at + 1}) <= limit:
+            chosen |= {at, at + 1}
+    for i, run in enumerate(runs):  # one-syllable phrases, in order, while room is left
+        if len(run) == 1 and len(chosen) < limit:
+            chosen.add(starts[i])
+    spans: list[list[str]] = []
+    for i, run in enumerate(runs):
+        spans.append([])
+        for j, word in enumerate(run):
+            if starts[i] + j in chosen:
+                spans[-1].append(word)
+            elif spans[-1]:
+                spans.append([])
+    return tuple(" ".join(span) for span in spans if span)
+
+
+def _cut(runs: list[list[str]], limit: int) -> list[str]:
     out: list[str] = []
     left = limit
     for run in runs:
-        if not run or all(fold_diacritics(w) in have for w in run):
-            continue
         if left <= 0:
             break
         out.append(" ".join(run[:left]))
         left -= len(run[:left])
-    return tuple(out)
+    return out
 
 
 def added_budget(settings: FollowupSettings, own: int) -> int:
@@ -199,15 +243,33 @@ class FollowupResolver:
 
     ``embedder`` is a callable returning the sandbox's embedder (called lazily, on the first
     follow-up), or None: then only the markers and the missing-content signal vote. An
-    embedder that fails raises: the pipeline fails closed rather than guess.
+    embedder that fails raises: the pipeline fails closed rather than guess. ``texts``
+    returns the sandbox's chunk texts, read once, for :class:`TermStats` (None: borrowed
+    words are taken in order).
     """
 
-    def __init__(self, embedder: Callable[[], Any] | None = None, settings: FollowupSettings | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Callable[[], Any] | None = None,
+        settings: FollowupSettings | None = None,
+        *,
+        texts: Callable[[], Iterable[str]] | None = None,
+    ) -> None:
         if embedder is not None and not callable(embedder):
             raise TypeError(f"embedder must be a callable returning an embedder, got {embedder!r}")
+        if texts is not None and not callable(texts):
+            raise TypeError(f"texts must be a callable returning the sandbox's chunk texts, got {texts!r}")
         self.embedder = embedder
+        self.texts = texts
+        self._stats: TermStats | None = None
         self.settings = settings or FollowupSettings()
         self._center: np.ndarray | None = None  # mean embedding of background_texts(), computed on first use
+
+    def stats(self) -> TermStats | None:
+        """Pair frequencies of the sandbox's chunks, read once on first need (None: no ``texts``)."""
+        if self._stats is None and self.texts is not None:
+            self._stats = TermStats(self.texts())
+        return self._stats
 
     def similarity(self, question: str, previous: str) -> float | None:
         """Centred cosine of the two questions' embeddings (None without an embedder)."""
@@ -242,6 +304,6 @@ class FollowupResolver:
         dependent = reason in ("marker", "short", "similar")
         if not dependent:
             return FollowupDecision(False, reason, question, found, count, sim)
-        added = previous_terms(previous, question, added_budget(s, count))
+        added = previous_terms(previous, question, added_budget(s, count), self.stats())
         search = f"{question.strip()} {' '.join(added)}".strip() if added else question
         return FollowupDecision(True, reason, search, found, count, sim, added)

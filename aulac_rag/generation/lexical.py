@@ -136,9 +136,13 @@ def asks_quantity(question: str) -> bool:
     return bool(_QUANTITY_WEAK.search(folded)) and not _YES_NO.search(folded)
 
 
+#: A number that only refers to a part of a text ("Điều 5", "khoản 2", "Chương III"), not a quantity.
+_REFERENCE = re.compile(r"\b(?:điều|khoản|điểm|chương|mục|phần)\s+\d+[a-zđ]?\b", re.IGNORECASE)
+
+
 def has_quantity(text: str) -> bool:
-    """Whether ``text`` states a number, amount, rate or duration (digits, %, "ba tháng"…)."""
-    return bool(_QUANTITY.search(text))
+    """Whether ``text`` states a number, amount, rate or duration (digits, %, "ba tháng"…; not "Điều 5")."""
+    return bool(_QUANTITY.search(_REFERENCE.sub(" ", text)))
 
 
 def weighted_overlap(query_terms: Iterable[str], sentence_terms: Iterable[str], weight: dict[str, float]) -> float:

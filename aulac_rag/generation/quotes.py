@@ -159,7 +159,9 @@ def split_whole_sentences(text: str) -> list[str]:
     start = 0
     for m in _BOUNDARY.finditer(text):
         following = text[m.end() : m.end() + 1]
-        if not (following.isupper() or following.isdigit() or following in "\"“(") or _ABBREVIATION.search(text[start : m.start()]):
+        if not (following.isupper() or following.isdigit() or following in '"“(') or _ABBREVIATION.search(
+            text[start : m.start()]
+        ):
             continue
         parts.append(text[start : m.end()].strip())
         start = m.end()

@@ -59,7 +59,7 @@ def scan_document(engine: GuardEngine, doc_id: str, text: str, source: str = "",
         m = _FRAME.search(passage)
         if m and "frame_imitation" not in found:
             found["frame_imitation"] = DocumentFinding(
-                doc_id=doc_id, source=source, rule="frame_imitation", excerpt=_excerpt(passage, m.start()), action=action  # type: ignore[arg-type]
+                doc_id=doc_id, source=source, rule="frame_imitation", excerpt=_excerpt(passage, m.start()), action=action
             )
         item = GuardInput(passage, engine.detector)
         for rail in rails:
@@ -67,7 +67,7 @@ def scan_document(engine: GuardEngine, doc_id: str, text: str, source: str = "",
                 continue
             if rail.check(item) is not None:
                 found[rail.spec.id] = DocumentFinding(
-                    doc_id=doc_id, source=source, rule=rail.spec.id, excerpt=_excerpt(passage, 0), action=action  # type: ignore[arg-type]
+                    doc_id=doc_id, source=source, rule=rail.spec.id, excerpt=_excerpt(passage, 0), action=action
                 )
     return list(found.values())
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 from aulac_rag.errors import GuardrailError
 from aulac_rag.guardrails.pii import PiiDetector, PiiSpan
@@ -32,7 +33,7 @@ class GuardEngine:
     """A sandbox's guardrails (see the module docstring)."""
 
     def __init__(
-        self, inputs: list[InputRail], outputs: list[OutputRail], source: str = "", documents: DocumentPolicy | None = None
+        self, inputs: list[InputRail[Any]], outputs: list[OutputRail[Any]], source: str = "", documents: DocumentPolicy | None = None
     ) -> None:
         self.inputs = sorted(inputs, key=lambda r: r.cost == "model")  # stable: rule rails first, policy order kept
         self.outputs = list(outputs)
@@ -89,7 +90,7 @@ class GuardEngine:
         )
         return [*kept, (len(self._order), note)]
 
-    def _run(self, rail: InputRail, item: GuardInput) -> RuleDecision | None:
+    def _run(self, rail: InputRail[Any], item: GuardInput) -> RuleDecision | None:
         started = time.perf_counter()
         try:
             decision = rail.check(item)
@@ -115,7 +116,7 @@ class GuardEngine:
         """Apply the rails that judge one sentence alone: what a stream may release now."""
         return self._apply([r for r in self.outputs if r.streamable], sentence, contexts)
 
-    def _apply(self, rails: list[OutputRail], answer: str, contexts: list[str]) -> OutputVerdict:
+    def _apply(self, rails: list[OutputRail[Any]], answer: str, contexts: list[str]) -> OutputVerdict:
         text = answer
         fired: list[RuleDecision] = []
         for rail in rails:

@@ -138,7 +138,7 @@ def _build(stage: str, index: int, rule: RuleModel, context: RailContext, source
 
 def build_rails(
     policy: PolicyModel, context: RailContext | None = None, source: str = "guardrails.yaml"
-) -> tuple[list[InputRail], list[OutputRail]]:
+) -> tuple[list[InputRail[Any]], list[OutputRail[Any]]]:
     """Instantiate the enabled rules of ``policy`` as rails (validating each rule's params)."""
     context = context or RailContext()
     inputs = [_build("input", i, r, context, source) for i, r in enumerate(policy.input) if r.enabled]

@@ -58,6 +58,19 @@ class SafeHistory:
     notes: tuple[GuardrailNote, ...] = ()
 
 
+def only_scope_stops(verdict: Verdict) -> bool:
+    """True when every rule that stops ``verdict`` is an out-of-scope *block* (the scope rail, or the
+    semantic rail's out-of-scope vote): those alone may be judged again on the rewritten follow-up."""
+    stops = [r for r in verdict.rules if r.action in ("block", "escalate")]
+    return bool(stops) and all(r.action == "block" and _is_scope_rule(r) for r in stops)
+
+
+def _is_scope_rule(rule: RuleDecision) -> bool:
+    return rule.details.get("kind") == "scope" or (
+        rule.details.get("kind") == "semantic" and rule.details.get("category") == "out_of_scope"
+    )
+
+
 class HistoryGuardStep:
     """Every earlier turn goes through the input rails before it reaches the rewriter or the LLM.
 
@@ -74,7 +87,8 @@ class HistoryGuardStep:
         dropped: list[str] = []
         for question, answer in history:
             verdicts = [self.guard.check_input(text) if text.strip() else None for text in (question, answer)]
-            stops = [v for v in verdicts if v is not None and v.stops]
+            # an out-of-scope vote is no reason to drop a turn ("4,5% tiền lương" alone looks off-topic)
+            stops = [v for v in verdicts if v is not None and v.stops and not only_scope_stops(v)]
             if stops:
                 dropped += [r.id for v in stops for r in v.rules if r.action in ("block", "escalate")]
                 continue

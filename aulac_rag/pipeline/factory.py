@@ -50,6 +50,14 @@ def load_sandbox_guard(sandbox: SandboxLike) -> Guard:
     return load_guard(sandbox)
 
 
+def _chunk_texts(sandbox: SandboxLike) -> list[str]:
+    """The text of every chunk in the sandbox's index (the follow-up resolver's word statistics)."""
+    index = getattr(sandbox, "index", None)
+    if index is None or not index.exists():
+        return []
+    return [str(p.get("text", "")) for p in index.scroll_payloads(["text"])]
+
+
 def build_pipeline(
     sandbox: SandboxLike, *, audit: AuditLog | None | bool = True, retrieve: Retriever | None = None
 ) -> AnswerPipeline:
@@ -75,5 +83,5 @@ def build_pipeline(
         config_hash=config_hash(sandbox.config),
         trial=trial,
         incidents=incidents,
-        followups=FollowupResolver(lambda: getattr(sandbox, "embedder", None)),
+        followups=FollowupResolver(lambda: getattr(sandbox, "embedder", None), texts=lambda: _chunk_texts(sandbox)),
     )

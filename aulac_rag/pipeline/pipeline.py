@@ -32,7 +32,7 @@ from aulac_rag.generation import (
 )
 from aulac_rag.generation.base import Prompt
 from aulac_rag.generation.followup import FollowupResolver
-from aulac_rag.guardrails.types import Guard, PassThroughGuard, RuleDecision, Verdict
+from aulac_rag.guardrails.types import Guard, PassThroughGuard
 from aulac_rag.incidents import IncidentRecorder
 from aulac_rag.limits import DEFAULT_LIMITS, check_request
 from aulac_rag.pipeline.components import (
@@ -46,6 +46,7 @@ from aulac_rag.pipeline.components import (
     Retriever,
     RetrieveStep,
     SentenceGate,
+    only_scope_stops,
     passage_numbering,
 )
 from aulac_rag.pipeline.types import Answer, Caller, Citation, GuardrailNote, RetrievedRef
@@ -302,7 +303,7 @@ class AnswerPipeline:
         timings["input_guard"] = _ms(t)
         state.notes = [GuardrailNote(rule=r.id, action=r.action, message=r.message) for r in verdict.rules]
         # a follow-up ("còn khoản vay thì sao?") is judged in scope with its context: the scope vote waits for the rewrite
-        scope_pending = verdict.stops and bool(history) and _only_scope_stops(verdict)
+        scope_pending = verdict.stops and bool(history) and only_scope_stops(verdict)
         if verdict.stops and not scope_pending:
             state.answer = self._finish_fixed(state, verdict.message or DEFAULT_REFUSAL, refused=True)
             return
@@ -464,19 +465,6 @@ _FAILURE_INCIDENTS = {
 
 #: Rewrites that carry the previous turn's context on purpose: the scope vote may be taken on them.
 _CONTEXT_REWRITES = ("followup", "llm")
-
-
-def _only_scope_stops(verdict: Verdict) -> bool:
-    """True when every rule that stops ``verdict`` is an out-of-scope *block* (the scope rail, or the
-    semantic rail's out-of-scope vote): those alone may be judged again on the rewritten follow-up."""
-    stops = [r for r in verdict.rules if r.action in ("block", "escalate")]
-    return bool(stops) and all(r.action == "block" and _is_scope_rule(r) for r in stops)
-
-
-def _is_scope_rule(rule: RuleDecision) -> bool:
-    return rule.details.get("kind") == "scope" or (
-        rule.details.get("kind") == "semantic" and rule.details.get("category") == "out_of_scope"
-    )
 
 
 def _has_rule(notes: list[GuardrailNote], rule: str) -> bool:

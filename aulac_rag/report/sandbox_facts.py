@@ -124,8 +124,9 @@ def audit_facts(sandbox: Any) -> dict[str, Any]:
         every = log.rows(sandbox.name)
     except AulacError as exc:
         return {"file": str(log.path), "ok": False, "error": str(exc), "rows": 0, "problems": [], "usage": {}}
-    # a generated answer has a ``started`` row and an end row: count requests by their end
-    rows = [r for r in every if r.get("event", "answer") != "started"]
+    # a generated answer has a ``started`` row and an end row: count requests by their end (trial, document
+    # and policy rows are not questions)
+    rows = [r for r in every if r.get("event", "answer") in ("answer", "aborted", "error")]
     closed = {r.get("ref_seq") for r in rows}
     events = Counter(str(r.get("event", "answer")) for r in rows)
     escalated = sum(any(g.get("action") == "escalate" for g in r.get("guardrails") or []) for r in rows)

@@ -12,7 +12,7 @@ from aulac_rag import __version__
 from aulac_rag.home import resolve_home
 from aulac_rag.keys import KeyStore
 from aulac_rag.owner import claim_home, release_home
-from aulac_rag.server import api_local, api_openai, api_sandboxes
+from aulac_rag.server import api_local, api_openai, api_sandboxes, api_trial
 from aulac_rag.server.auth import Authenticator
 from aulac_rag.server.catalog import SandboxCatalog
 from aulac_rag.server.errors import install_error_handlers
@@ -80,5 +80,6 @@ def create_app(
 
     app.include_router(api_sandboxes.router)
     app.include_router(api_local.router)
+    app.include_router(api_trial.router)
     app.include_router(api_openai.router)
     return app

@@ -57,3 +57,12 @@ class SandboxCatalog(Protocol):
 
     def update_incident(self, name: str, incident_id: int, *, caller: Any, status: str | None = None,
                         note: str = "") -> Any: ...  # fmt: skip
+
+    def write_trial_reports(self, name: str, period: str = "periodic", *, since: Any = None, until: Any = None,
+                            caller: Any = None) -> dict[str, Path]: ...  # fmt: skip
+
+    def trial_reports(self, name: str) -> list[Path]: ...
+
+    def policy_history(self, name: str, *, caller: Any = None) -> list[Any]: ...
+
+    def audit_export(self, name: str, *, since: Any = None, until: Any = None, fmt: str = "jsonl") -> Any: ...

@@ -76,7 +76,8 @@ def folded_tokens(tokens: list[str]) -> list[str]:
 def _pyvi() -> Callable[[str], str]:
     from pyvi import ViTokenizer
 
-    return ViTokenizer.tokenize
+    tokenize: Callable[[str], str] = ViTokenizer.tokenize
+    return tokenize
 
 
 def segment_words(text: str) -> str:

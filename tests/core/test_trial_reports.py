@@ -6,6 +6,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def _row(event: str = "answer", **fields: object) -> AuditEntry:
 
 
 @pytest.fixture
-def service(aulac_home: Path) -> SandboxService:
+def service(aulac_home: Path) -> Iterator[SandboxService]:
     """The bundled healthcare sandbox (plan running) with a little of everything in the period."""
     svc = SandboxService(aulac_home)
     svc.sandbox("healthcare")
@@ -307,3 +308,47 @@ def test_signed_export_of_a_period(service: SandboxService, tmp_path: Path, monk
     assert later.rows == 0 and later.data.decode("utf-8").startswith("id,")
     facts = service.trial_report("healthcare", "periodic")  # the report signs the head too
     assert facts["records"]["checkpoint"]["size"] == total
+
+
+# --- through the API (and the console's API client) -------------------------------------------------------
+
+
+def test_api_reports_history_and_signed_export(
+    service: SandboxService, aulac_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from aulac_rag.keys import KeyStore
+    from aulac_rag.server import ServerSettings, create_app
+    from aulac_rag.ui.client import ApiClient
+
+    store = KeyStore.for_home(aulac_home)
+    user = store.create("healthcare", "user", "t")[1]
+    regulator = store.create("healthcare", "regulator", "t")[1]
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    app = create_app(ServerSettings(rate_per_minute=0), catalog=service, keys=store)
+    with TestClient(app, raise_server_exceptions=False) as http:
+        auth = {"Authorization": f"Bearer {user}"}
+        assert http.post("/v1/sandboxes/healthcare/trial-reports", json={}, headers=auth).status_code == 403
+        client = ApiClient("http://testserver", http=http)
+        access = client.access(regulator)
+        made = client.make_trial_report("healthcare", "final", None, None, access)
+        assert sorted(n.rsplit(".", 1)[1] for n in made) == ["html", "pdf"]
+        assert set(client.trial_reports("healthcare", access)) == set(made)
+        pdf = next(n for n in made if n.endswith(".pdf"))
+        assert client.trial_report_file("healthcare", pdf, access).startswith(b"%PDF")
+        bad = http.post("/v1/sandboxes/healthcare/trial-reports", json={"period": "final", "since": "2026-12-05",
+                        "until": "2026-12-01"}, headers={"Authorization": f"Bearer {regulator}"})  # fmt: skip
+        assert bad.status_code == 422
+        assert {v["file"] for v in client.policy_history("healthcare", access)} >= {"guardrails.yaml", "trial.yaml"}
+        assert client.signing_configured("healthcare", access) is False
+        refused = http.get("/v1/sandboxes/healthcare/audit/export", headers={"Authorization": f"Bearer {regulator}"})
+        assert refused.status_code == 409 and "aulac audit keygen" in refused.text
+        key = tmp_path / "keys" / "audit.pem"
+        key.parent.mkdir()
+        generate_key(key)
+        monkeypatch.setenv(KEY_ENV, str(key))
+        name, data = client.audit_export("healthcare", TODAY, TODAY, "csv", access)
+        assert name == f"audit-healthcare-{TODAY}_{TODAY}.zip"
+        with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+            assert "rows.csv" in bundle.namelist()

@@ -172,3 +172,29 @@ def test_a_heading_standing_for_the_lead_in_is_said_once() -> None:
     quoted = _quoted(_answer("Người đóng thẻ lần đầu hay lần thứ hai thì từ ngày nào được dùng thẻ?", hits, keep_ratio=0.3))
     assert quoted.startswith("Điều 2. Thời điểm thẻ bắt đầu có giá trị: Người đóng")
     assert quoted.count("Điều 2.") == 1 and "30 ngày" in quoted and "lần thứ hai" in quoted
+
+
+def test_a_heading_that_states_the_condition_is_quoted() -> None:
+    # the chunker moves "## Tại bệnh viện tuyến tỉnh" into the chunk's title
+    hits = [Hit("gia.md", "gia.md#1", 0.9, "Tại bệnh viện tuyến tỉnh", "Giá một lần khám là 45.000 đồng."),
+            Hit("gia.md", "gia.md#2", 0.8, "Tại trạm y tế xã", "Giá một lần khám là 20.000 đồng.")]  # fmt: skip
+    quoted = _quoted(_answer("Giá khám ở tuyến tỉnh bao nhiêu?", hits, max_sentences=1))
+    assert quoted == "Tại bệnh viện tuyến tỉnh: Giá một lần khám là 45.000 đồng [1]."
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Mức đóng bảo hiểm y tế là bao nhiêu?", True),
+        ("phi cap lai the", True),
+        ("Bao lâu thì có kết quả?", True),
+        ("Lãi suất cho vay tối đa là mấy phần trăm?", True),
+        ("Gửi tiết kiệm có phải trả phí bảo hiểm tiền gửi không?", False),  # yes/no
+        ("Trẻ em có được khám miễn phí không?", False),
+        ("Ai được cấp thẻ bảo hiểm y tế?", False),
+    ],
+)
+def test_asks_quantity(question: str, asks: bool) -> None:
+    from aulac_rag.generation.lexical import asks_quantity
+
+    assert asks_quantity(question) is asks

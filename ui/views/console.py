@@ -270,9 +270,9 @@ def _signed_export(ctx: Context, sandbox: str, span: object) -> None:
     """The period's rows with a signed checkpoint, as one ZIP (or why it cannot be made)."""
     with st.expander("Xuất nhật ký có chữ ký số (cho cơ quan quản lý)", icon=":material/verified:"):
         try:
-            configured = ctx.client.signing_configured()
-        except UnsupportedByApi as exc:
-            _missing("xuất nhật ký có chữ ký qua API", exc)
+            configured = ctx.client.signing_configured(sandbox, ctx.access)
+        except AulacError as exc:
+            st.error(f"Không kiểm tra được khóa ký: {exc}")
             return
         if not configured:
             st.warning(NO_KEY_MESSAGE, icon=":material/key_off:")

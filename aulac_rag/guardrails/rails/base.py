@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from aulac_rag.embeddings.base import Embedder
 from aulac_rag.guardrails.pii import PiiDetector, PiiSpan
 from aulac_rag.guardrails.textnorm import MatchText, prepare
 from aulac_rag.guardrails.types import Action, RuleDecision
@@ -64,7 +65,7 @@ class RailContext:
     description: str = ""
     folder: Path | None = None
     corpus_dir: str = "corpus"
-    embedder: Callable[[], Any] | None = None
+    embedder: Callable[[], Embedder | None] | None = None
     judge: JudgeSettings | None = None
     cache_dir: Path | None = None
 

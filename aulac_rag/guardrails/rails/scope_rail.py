@@ -106,7 +106,8 @@ class ScopeRail(InputRail[ScopeParams]):
         path = self.context.cache_dir / f"scope-{key}.npy" if self.context.cache_dir else None
         if path is not None and path.is_file():
             try:
-                return np.load(path)
+                loaded: np.ndarray = np.load(path)
+                return loaded
             except (OSError, ValueError):
                 pass
         vectors = np.asarray(embedder.embed_queries(texts), dtype=np.float32)

@@ -26,6 +26,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field
 
+from aulac_rag.embeddings.base import Embedder
 from aulac_rag.errors import GuardrailError
 from aulac_rag.guardrails.classifier import (
     CATEGORIES,
@@ -161,7 +162,7 @@ class SemanticRail(InputRail[SemanticParams]):
         shared = groups["shared"] + [e for e in groups["allowed"] if e.label in ("benign", "sensitive_info")]
         return build_training_set(groups["own"], shared, others, digest=digest or self.digest())
 
-    def _embedder(self) -> object:
+    def _embedder(self) -> Embedder:
         embedder = self.context.embedder() if self.context.embedder is not None else None
         if embedder is None:
             raise GuardrailError("the semantic guard needs the sandbox's embedder, and none is available")
@@ -226,14 +227,14 @@ class SemanticRail(InputRail[SemanticParams]):
             model.save(target)
         return model, target, len(data)
 
-    def fit(self, data: TrainingSet, embedder: object) -> SemanticModel:
+    def fit(self, data: TrainingSet, embedder: Embedder) -> SemanticModel:
         """Fit on ``data``; training vectors are cached by content hash under the home's cache."""
         from aulac_rag.embeddings.cache import CachedPassageEmbedder
 
         embedder_id = _embedder_id(embedder)
         if self.context.cache_dir is None:
-            return train(data, embedder.embed_queries, embedder_id, self.p.training)  # type: ignore[attr-defined]
-        cache = CachedPassageEmbedder(embedder, self.context.cache_dir.parent / "embeddings.sqlite")  # type: ignore[arg-type]
+            return train(data, embedder.embed_queries, embedder_id, self.p.training)
+        cache = CachedPassageEmbedder(embedder, self.context.cache_dir.parent / "embeddings.sqlite")
         try:
             return train(data, cache.embed_queries, embedder_id, self.p.training)
         finally:
@@ -248,7 +249,7 @@ class SemanticRail(InputRail[SemanticParams]):
         model = self.model()
         embedder = self._embedder()
         prepared = prepare_text(unmask(text))
-        vector = np.asarray(embedder.embed_query(prepared), dtype=np.float64)  # type: ignore[attr-defined]
+        vector = np.asarray(embedder.embed_query(prepared), dtype=np.float64)
         probs = model.probabilities(vector, [prepared])[0]
         return dict(zip(model.classes, (float(p) for p in probs), strict=True)), model.group_scores(probs)
 
