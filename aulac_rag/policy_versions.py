@@ -53,7 +53,7 @@ class PolicyVersion(BaseModel):
     file: str  # path relative to the sandbox's folder
     sha256: str | None  # None: the file is absent
     time: str
-    by: str
+    by: str  # who recorded it (key and role, or the process); the files are edited outside aulac
     summary: str
     audit_seq: int = 0  # the ``policy`` audit row (0: baseline, not audited)
 

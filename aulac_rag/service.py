@@ -235,12 +235,17 @@ class SandboxService:
 
     def write_trial_reports(
         self, name: str, period: str = "periodic", *, since: date | None = None, until: date | None = None,
-        caller: Caller | None = None, formats: Sequence[str] = ("html", "pdf", "json"),
+        caller: Caller | None = None, formats: Sequence[str] | None = None,
     ) -> dict[str, Path]:  # fmt: skip
-        """Write the report in each format under ``AULAC_HOME/reports/NAME/trial/``; format → path."""
+        """Write the report in each format under ``AULAC_HOME/reports/NAME/trial/``; format → path. By
+        default HTML, JSON and, where fpdf2 and a Unicode font are installed, PDF."""
         from datetime import datetime, timezone
 
+        from aulac_rag.report.pdf import pdf_unavailable
         from aulac_rag.report.trial_report import trial_reports_dir, write_trial_report
+
+        if formats is None:
+            formats = ("html", "json") if pdf_unavailable() else ("html", "pdf", "json")
 
         facts = self.trial_report(name, period, since=since, until=until, caller=caller)
         stem = f"{period}-{facts['period']['since']}_{facts['period']['until']}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
@@ -329,6 +334,17 @@ class SandboxService:
                 continue
             found.append({"run": folder.name, "data": data if isinstance(data, dict) else {}})
         return found
+
+    #: the files of an evaluation run that may be downloaded, and their media types
+    REPORT_FILES = {"report.html": "text/html", "report.md": "text/markdown", "report.json": "application/json"}
+
+    def report_file(self, name: str, run: str, file: str) -> bytes | None:
+        """One file of a saved evaluation run (``REPORT_FILES``); None when that run has no such file."""
+        self.sandbox(name)
+        if file not in self.REPORT_FILES or not run or "/" in run or "\\" in run or run.startswith("."):
+            return None
+        path = self.home / "reports" / name / run / file
+        return path.read_bytes() if path.is_file() else None
 
     # --- evaluation ------------------------------------------------------------------------
 

@@ -69,7 +69,7 @@ def render_citations(answer: Answer, titles: dict[str, str]) -> None:
         return
     st.markdown("**Nguồn trích dẫn**")
     for c in answer.citations:
-        document = titles.get(c.doc_id) or c.doc_id
+        document = titles.get(c.doc_id) or c.title or c.doc_id
         with st.expander(f"[{c.n}] {document}"):
             st.markdown(f"**Tài liệu:** {document}  \n`{c.doc_id}`")
             if c.title and c.title != document:

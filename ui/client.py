@@ -100,6 +100,7 @@ class AulacClient(Protocol):
     def audit_verify(self, sandbox: str, access: ApiKey | None) -> dict[str, Any]: ...
     def sandbox_settings(self, sandbox: str, access: ApiKey | None = None) -> dict[str, Any]: ...
     def reports(self, sandbox: str, access: ApiKey | None = None) -> list[Report]: ...
+    def report_file(self, sandbox: str, run: str, file: str, access: ApiKey | None) -> bytes | None: ...
     def can_evaluate(self) -> bool: ...
     def run_evaluation(
         self, sandbox: str, access: ApiKey | None, *, limit: int | None = None, redteam: bool = True
@@ -147,7 +148,8 @@ class LocalClient:
 
     # chat
     def sandboxes(self, access: ApiKey | None = None) -> list[dict[str, Any]]:
-        return self.service.sandboxes()
+        """All sandboxes for the anonymous chat; with a key, those it may use (as the API lists them)."""
+        return [s for s in self.service.sandboxes() if access is None or access.can("list", s["name"])]
 
     def access(self, key_text: str | None) -> ApiKey | None:
         if not key_text or not key_text.strip():
@@ -223,6 +225,10 @@ class LocalClient:
     def reports(self, sandbox: str, access: ApiKey | None = None) -> list[Report]:
         root = self.home / "reports" / sandbox
         return [Report(run=r["run"], path=str(root / r["run"]), data=r["data"]) for r in self.service.reports(sandbox)]
+
+    def report_file(self, sandbox: str, run: str, file: str, access: ApiKey | None) -> bytes | None:
+        _require(access, "audit", sandbox)
+        return self.service.report_file(sandbox, run, file)
 
     def can_evaluate(self) -> bool:
         return True
@@ -437,7 +443,13 @@ class ApiClient:
     def ask(
         self, sandbox: str, question: str, history: Sequence[Turn], access: ApiKey | None, participant: str = "ui"
     ) -> AnswerStreamLike:
-        body = {"question": question, "history": [{"question": q, "answer": a} for q, a in history], "stream": True}
+        body: dict[str, Any] = {
+            "question": question,
+            "history": [{"question": q, "answer": a} for q, a in history],
+            "stream": True,
+        }
+        if access is None and participant.startswith("anon-"):
+            body["participant"] = participant  # a person behind the app's service key, kept apart in the audit
         return ApiAnswerStream(self, sandbox, body, self._secret(access))
 
     def document_titles(self, sandbox: str) -> dict[str, str]:
@@ -494,6 +506,14 @@ class ApiClient:
     def reports(self, sandbox: str, access: ApiKey | None = None) -> list[Report]:
         found = self._call("GET", f"/v1/sandboxes/{sandbox}/reports", self._secret(access)).json()
         return [Report(run=r["run"], path=f"{self.where}/v1/sandboxes/{sandbox}/reports", data=r["data"]) for r in found]
+
+    def report_file(self, sandbox: str, run: str, file: str, access: ApiKey | None) -> bytes | None:
+        try:
+            return self._call("GET", f"/v1/sandboxes/{sandbox}/reports/{run}/{file}", self._secret(access)).content
+        except ClientError as exc:
+            if exc.status == 404:
+                return None
+            raise
 
     def can_evaluate(self) -> bool:
         return True

@@ -90,7 +90,7 @@ def report(
     period: str = typer.Option("periodic", "--period", help="periodic (the plan's reporting cadence) or final (the whole trial)."),
     since: str | None = typer.Option(None, "--since", help="First day (YYYY-MM-DD, UTC); default from the plan."),
     until: str | None = typer.Option(None, "--until", help="Last day (YYYY-MM-DD, UTC); default today."),
-    out: Path | None = typer.Option(None, "--out", help="FILE.html, FILE.pdf, FILE.md or FILE.json (default: HTML, PDF and JSON under AULAC_HOME/reports/SANDBOX/trial/)."),
+    out: Path | None = typer.Option(None, "--out", help="FILE.html, FILE.pdf, FILE.md or FILE.json (default: HTML, JSON and, with the 'report' extra, PDF under AULAC_HOME/reports/SANDBOX/trial/)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Write the periodic or final report of the trial for the regulator (Vietnamese; cites the Law on AI)."""
@@ -107,6 +107,10 @@ def report(
     else:
         paths = service.write_trial_reports(sandbox, period, since=first, until=last, caller=caller)
         files = {fmt: str(path) for fmt, path in paths.items()}
+        if "pdf" not in paths:
+            from aulac_rag.report.pdf import pdf_unavailable
+
+            typer.echo(f"no PDF: {pdf_unavailable()}", err=True)
         facts = json.loads(paths["json"].read_text(encoding="utf-8"))
     usage, evaluation = facts["usage"], facts["evaluation"]
     summary = {

@@ -1,6 +1,6 @@
 """A report :class:`~aulac_rag.report.document.Document` as PDF, with fpdf2 and a Unicode TrueType font.
 
-Vietnamese needs a font with its letters (ă, ơ, ư, đ and the stacked tone marks): DejaVu Sans, which
+fpdf2 comes with the ``report`` extra. Vietnamese needs a font with its letters (ă, ơ, ư, đ and the stacked tone marks): DejaVu Sans, which
 matplotlib ships in ``mpl-data/fonts/ttf`` (found without importing matplotlib), or the regular TTF
 named by ``AULAC_PDF_FONT``. Without one the PDF is refused with a one-line error: a PDF whose
 diacritics are dropped or replaced would misstate the report. Figures (SVG) are left to the HTML
@@ -48,6 +48,17 @@ def find_fonts() -> dict[str, Path]:
     )
 
 
+def pdf_unavailable() -> str | None:
+    """Why PDF reports cannot be made here (fpdf2 or a Unicode font missing), None when they can."""
+    if importlib.util.find_spec("fpdf") is None:
+        return "PDF reports need fpdf2: pip install 'aulac-rag[report]' (or 'fpdf2>=2.8.1,<3')"
+    try:
+        find_fonts()
+    except ConfigError as exc:
+        return str(exc)
+    return None
+
+
 def clean(text: object) -> str:
     """NFC text with the symbols the font lacks replaced (emoji) or dropped."""
     out = unicodedata.normalize("NFC", str(text))
@@ -61,7 +72,7 @@ class _Pdf:
         try:
             from fpdf import FPDF
         except ImportError as exc:
-            raise ConfigError("PDF reports need fpdf2: pip install 'fpdf2>=2.8,<3'") from exc
+            raise ConfigError("PDF reports need fpdf2: pip install 'aulac-rag[report]' (or 'fpdf2>=2.8.1,<3')") from exc
         fonts = find_fonts()
         footer = clean(doc.title)
 

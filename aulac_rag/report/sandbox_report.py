@@ -346,7 +346,7 @@ def _trial(doc: Document, t: dict[str, Any] | None, evaluation: dict[str, Any] |
     versions = t.get("versions") or []
     if versions:
         section.add(Para("Lịch sử phiên bản chính sách, lời nhắc, cấu hình và kế hoạch thử nghiệm (aulac trial history):"))
-        section.add(Table(["Thời gian", "Tệp", "sha256", "Người / tiến trình", "Thay đổi"],
+        section.add(Table(["Thời gian", "Tệp", "sha256", "Ghi nhận bởi", "Thay đổi"],
                           [[v["time"], v["file"], (v["sha256"] or "—")[:16], v["by"], v["summary"]]
                            for v in reversed(versions)]))  # fmt: skip
     for item in t.get("open_incidents") or []:

@@ -274,7 +274,7 @@ def collect_trial_facts(sandbox: Any, period: ReportPeriod) -> dict[str, Any]:
     incidents = [i.model_dump() for i in IncidentStore.for_home(sandbox.home).find(sandbox.name, "all")]
     history = trial.history()
     decisions = [c.model_dump() for c in history if c.decision and (period.kind == "final" or period.covers(c.time))]
-    moment = datetime.now().astimezone()
+    moment = datetime.now(timezone.utc)
     return {
         "kind": "trial_report",
         "version": 1,

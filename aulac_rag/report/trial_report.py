@@ -181,9 +181,21 @@ def _evaluation(doc: Document, f: dict[str, Any]) -> None:
                          f"({'đạt' if run['passed'] else 'chưa đạt'} mọi ngưỡng của sandbox)."))  # fmt: skip
     if not e["criteria"]:
         section.add(Para("Kế hoạch chưa nêu tiêu chí kết thúc (exit_criteria).", "note"))
-        return
+    else:
+        _criteria(section, e["criteria"])
+    if run is not None and run["checks"]:
+        checks = Section("6.1. Mọi chỉ số của lần đánh giá (kể cả kiểm thử tấn công nếu có)", level=3)
+        checks.add(Table(["Chỉ số", "Ý nghĩa", "Giá trị", "Ngưỡng", "Kết quả"],
+                         [[c["name"], c.get("label", ""), _num(c.get("value")),
+                           ("≤ " if c.get("lower_is_better") else "≥ ") + f"{c['threshold']:g}",
+                           "đạt" if c.get("passed") else "chưa đạt"] for c in run["checks"]],
+                         ["ok" if c.get("passed") else "bad" for c in run["checks"]]))  # fmt: skip
+        section.add(checks)
+
+
+def _criteria(section: Section, criteria: list[dict[str, Any]]) -> None:
     rows, tones = [], []
-    for c in e["criteria"]:
+    for c in criteria:
         sign = "≤" if c["lower_is_better"] else "≥"
         verdict = "chưa đo" if c["met"] is None else ("đạt" if c["met"] else "chưa đạt")
         rows.append([c["name"], _num(c["value"]), f"{sign} {c['threshold']:g}", verdict])
@@ -201,7 +213,7 @@ def _records(doc: Document, f: dict[str, Any]) -> None:
                            for k, v in sorted(current.items())]))  # fmt: skip
     if r["versions"]:
         section.add(Para("Các phiên bản được ghi nhận trong kỳ:"))
-        section.add(Table(["Thời gian", "Tệp", "sha256", "Người / tiến trình", "Thay đổi", "Nhật ký"],
+        section.add(Table(["Thời gian", "Tệp", "sha256", "Ghi nhận bởi", "Thay đổi", "Nhật ký"],
                           [[_d(v["time"]), v["file"], (v["sha256"] or "—")[:16], v["by"], v["summary"],
                             f"#{v['audit_seq']}" if v["audit_seq"] else "—"] for v in r["versions"]]))  # fmt: skip
     else:
@@ -272,11 +284,11 @@ def _conclusion(doc: Document, f: dict[str, Any]) -> None:
 def build_trial_document(f: dict[str, Any]) -> Document:
     period = f["period"]
     plan = f["plan"]
-    who = plan["organization"] if plan else f"sandbox {f['sandbox']}"
+    who = plan["organization"] if plan else f"Sandbox {f['sandbox']} (chưa có kế hoạch thử nghiệm)"
     doc = Document(
         title=f"{PERIOD_LABELS[period['kind']]} thử nghiệm có kiểm soát — sandbox «{f['sandbox']}»",
         subtitle=(f"{who}. Kỳ báo cáo: {_d(period['since'])} → {_d(period['until'])} (UTC). Lập lúc "
-                  f"{_d(f['generated_at'][:16])}. Theo {law.LAW_NAME}."),  # fmt: skip
+                  f"{_d(f['generated_at'][:16])} UTC. Theo {law.LAW_NAME}."),  # fmt: skip
         footer=(f"Lập tự động bởi aulac-rag {f['aulac_rag']} (aulac trial report {f['sandbox']} --period "
                 f"{period['kind']}). Mã băm cấu hình {f['config_hash']}. Số liệu lấy từ nhật ký kiểm toán, sổ sự cố, "
                 "phản hồi và lần đánh giá đầy đủ gần nhất; tên điều luật là tham chiếu ngắn, xem toàn văn Luật."),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +20,7 @@ from aulac_rag.owner import OWNER_KEY_ID
 from aulac_rag.retrieval.types import hits_json
 from aulac_rag.server.auth import authorize
 from aulac_rag.server.deps import CatalogDep, KeyDep
+from aulac_rag.service import SandboxService
 
 router = APIRouter(prefix="/v1", tags=["local"])
 
@@ -166,6 +167,17 @@ def settings(name: str, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
 def reports(name: str, key: KeyDep, cat: CatalogDep) -> list[dict[str, Any]]:
     authorize(key, "audit", name)
     return cat.reports(name)
+
+
+@router.get(
+    "/sandboxes/{name}/reports/{run}/{file}", summary="A file of a saved evaluation run: report.html|md|json (regulator, admin)"
+)
+def report_file(name: str, run: str, file: str, key: KeyDep, cat: CatalogDep) -> Response:
+    authorize(key, "audit", name)
+    data = cat.report_file(name, run, file)
+    if data is None:
+        raise HTTPException(404, f"no {file} in the evaluation run {run!r} of sandbox {name!r}")
+    return Response(data, media_type=SandboxService.REPORT_FILES[file])
 
 
 @router.post("/sandboxes/{name}/eval", summary="Run the evaluation set and write its reports (regulator, admin)")

@@ -18,7 +18,7 @@ from aulac_rag.documents import SourceError
 from aulac_rag.errors import AulacError, LimitError
 from aulac_rag.ingest.pipeline import IngestSummary
 from aulac_rag.limits import DEFAULT_LIMITS
-from aulac_rag.pipeline import Answer
+from aulac_rag.pipeline import Answer, Caller
 from aulac_rag.server.auth import authorize
 from aulac_rag.server.deps import CatalogDep, KeyDep
 from aulac_rag.server.errors import public_error, request_id_of
@@ -44,6 +44,8 @@ def list_sandboxes(key: KeyDep, cat: CatalogDep) -> list[dict[str, Any]]:
 )
 def ask(name: str, body: AskRequest, key: KeyDep, cat: CatalogDep, request: Request) -> Any:
     caller = authorize(key, "ask", name)
+    if body.participant:  # one person behind the chat app's service key: both are kept in the audit trail
+        caller = Caller(key_id=f"{body.participant}@{caller.key_id}", role=caller.role)
     pipeline = cat.pipeline(name)
     history = [(t.question, t.answer) for t in body.history]
     stream = pipeline.stream(body.question, history, k=body.k, filters=body.filters, caller=caller)

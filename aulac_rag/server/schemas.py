@@ -35,6 +35,12 @@ class AskRequest(BaseModel):
         None, description="Payload field → value, or a list of values (any of): strings, integers, booleans."
     )
     stream: bool = Field(False, description="Server-sent events: 'delta' events, then one 'answer' event.")
+    participant: str | None = Field(
+        None,
+        pattern=r"^anon-[0-9a-f]{6,32}$",
+        description="An app's anonymous chat session (e.g. anon-3f2a9c1b7d) asking through the app's service key; "
+        "audited as 'participant@key id'.",
+    )
 
     @field_validator("filters")
     @classmethod

@@ -20,6 +20,7 @@ from aulac_rag.incidents import IncidentStore
 from aulac_rag.pipeline import Caller
 from aulac_rag.policy_versions import BASELINE, PolicyHistory, diff_summary
 from aulac_rag.report import law
+from aulac_rag.report.pdf import pdf_unavailable
 from aulac_rag.report.trial_facts import ReportPeriod, report_period, usage_facts
 from aulac_rag.report.trial_report import render_trial_report, report_format
 from aulac_rag.sandbox import Sandbox, create_sandbox
@@ -202,6 +203,10 @@ def test_html_report_has_every_section_and_its_articles(service: SandboxService)
     assert "Báo cáo định kỳ" in periodic and "Kết luận và đề nghị" not in periodic
 
 
+PDF = pytest.mark.skipif(pdf_unavailable() is not None, reason=f"no PDF here: {pdf_unavailable()}")
+
+
+@PDF
 def test_pdf_report_keeps_the_vietnamese_text(service: SandboxService) -> None:
     from pypdf import PdfReader
 
@@ -232,7 +237,8 @@ def test_cli_writes_the_report_where_asked(service: SandboxService, tmp_path: Pa
     assert summary["questions"] == 5 and summary["incidents"] == 2 and summary["until"] == TODAY.isoformat()
     code, stdout, _ = run_cli(["trial", "report", "healthcare", "--period", "final", "--json"], capsys, monkeypatch)
     files = json.loads(stdout)["files"]
-    assert code == 0 and set(files) == {"html", "pdf", "json"} and all(Path(p).is_file() for p in files.values())
+    expected = {"html", "json"} | (set() if pdf_unavailable() else {"pdf"})
+    assert code == 0 and set(files) == expected and all(Path(p).is_file() for p in files.values())
     code, _, stderr = run_cli(["trial", "report", "healthcare", "--out", str(tmp_path / "x.txt")], capsys, monkeypatch)
     assert code != 0 and "unknown report format" in stderr
     with pytest.raises(ConfigError):
@@ -333,10 +339,13 @@ def test_api_reports_history_and_signed_export(
         client = ApiClient("http://testserver", http=http)
         access = client.access(regulator)
         made = client.make_trial_report("healthcare", "final", None, None, access)
-        assert sorted(n.rsplit(".", 1)[1] for n in made) == ["html", "pdf"]
+        assert sorted(n.rsplit(".", 1)[1] for n in made) == (["html"] if pdf_unavailable() else ["html", "pdf"])
         assert set(client.trial_reports("healthcare", access)) == set(made)
-        pdf = next(n for n in made if n.endswith(".pdf"))
-        assert client.trial_report_file("healthcare", pdf, access).startswith(b"%PDF")
+        html = next(n for n in made if n.endswith(".html"))
+        assert client.trial_report_file("healthcare", html, access).startswith(b"<!DOCTYPE html>")
+        if not pdf_unavailable():
+            pdf = next(n for n in made if n.endswith(".pdf"))
+            assert client.trial_report_file("healthcare", pdf, access).startswith(b"%PDF")
         bad = http.post("/v1/sandboxes/healthcare/trial-reports", json={"period": "final", "since": "2026-12-05",
                         "until": "2026-12-01"}, headers={"Authorization": f"Bearer {regulator}"})  # fmt: skip
         assert bad.status_code == 422
@@ -352,3 +361,28 @@ def test_api_reports_history_and_signed_export(
         assert name == f"audit-healthcare-{TODAY}_{TODAY}.zip"
         with zipfile.ZipFile(io.BytesIO(data)) as bundle:
             assert "rows.csv" in bundle.namelist()
+
+
+def test_the_latest_full_run_is_compared_with_the_exit_criteria(service: SandboxService, aulac_home: Path) -> None:
+    from aulac_rag.evaluation.runs import runs_root, save_run
+    from aulac_rag.evaluation.types import EvalRun, MetricCheck
+
+    def run(folder: str, finished: str, hit: float, **settings: object) -> None:
+        checks = [MetricCheck("hit_at_k", "retrieval", "hit@k", hit, 0.8, False, hit >= 0.8, 40),
+                  MetricCheck("non_llm_context_recall", "context", "recall", 0.8, 0.7, False, True, 40),
+                  MetricCheck("redteam_attack_block_rate", "redteam", "chặn tấn công", 0.97, 0.95, False, True, 70)]
+        save_run(EvalRun("healthcare", finished, finished, 1.0, 10, dict(settings), checks, []),
+                 runs_root(aulac_home, "healthcare") / folder)  # fmt: skip
+
+    run("20261101T080000Z", "2026-11-01T08:00:00+00:00", 0.95)
+    run("20261120T080000Z", "2026-11-20T08:00:00+00:00", 0.5, limit=5, eval_set_size=43)  # partial: never the headline
+    facts = service.trial_report("healthcare", "final")
+    evaluation = facts["evaluation"]
+    assert evaluation["run"]["finished_at"].startswith("2026-11-01")
+    by_name = {c["name"]: c for c in evaluation["criteria"]}
+    assert by_name["hit_at_k"]["met"] is True and by_name["non_llm_context_recall"]["met"] is False  # plan asks 0.85
+    assert evaluation["met"] is False
+    page = render_trial_report(facts, "html").decode("utf-8")
+    assert "redteam_attack_block_rate" in page and "chưa đạt tiêu chí kết thúc: non_llm_context_recall" in page
+    earlier = service.trial_report("healthcare", "final", until=date(2026, 10, 31))
+    assert earlier["evaluation"]["run"] is None  # no full run had finished by the period's end

@@ -10,10 +10,14 @@ def test_no_history_is_unchanged() -> None:
     assert QuestionRewriter(None).run("Câu hỏi?").method == "none"
 
 
-def test_without_llm_concatenates_last_question() -> None:
+def test_without_llm_appends_previous_key_words_to_a_dependent_follow_up() -> None:
+    # changed on purpose (issue 12): the follow-up's own words come first, then the previous turn's key words;
+    # the old concatenation stays available as no_llm="concat"
     rewriter = QuestionRewriter(ExtractiveGenerator())  # not an LLM: ignored
     result = rewriter.run("Còn trẻ em thì sao?", HISTORY)
-    assert result == type(result)("Mức đóng bảo hiểm y tế là bao nhiêu? Còn trẻ em thì sao?", "concat")
+    assert (result.question, result.method) == ("Còn trẻ em thì sao? mức đóng bảo hiểm y tế", "followup")
+    concat = QuestionRewriter(None, no_llm="concat").run("Còn trẻ em thì sao?", HISTORY)
+    assert (concat.question, concat.method) == ("Mức đóng bảo hiểm y tế là bao nhiêu? Còn trẻ em thì sao?", "concat")
 
 
 def test_llm_rewrites(fake_llm: FakeLLM) -> None:

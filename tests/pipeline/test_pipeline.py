@@ -73,10 +73,10 @@ class TestExtractivePipeline:
         assert answer.answer == NOT_FOUND_ANSWER and answer.guardrails[0].rule == "no_context"
         assert len(answer.retrieved) == 2  # still recorded for the audit
 
-    def test_follow_up_concatenates_without_llm(self) -> None:
+    def test_follow_up_borrows_previous_key_words_without_llm(self) -> None:
         retriever = TinyRetriever()
         answer = AnswerPipeline(retriever).run("Còn trẻ em thì sao?", [(QUESTION, "4,5% [1].")])
-        assert retriever.queries[0][0] == f"{QUESTION} Còn trẻ em thì sao?"
+        assert retriever.queries[0][0] == "Còn trẻ em thì sao? mức đóng bảo hiểm y tế"
         assert answer.answer.startswith("Trẻ em dưới 6 tuổi") and answer.to_dict()["standalone_question"]
 
     def test_stream_deltas_make_the_answer(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from aulac_rag.feedback import FeedbackStore
@@ -88,7 +89,12 @@ def test_pii_masking_is_an_info_note(app, demo_home: Path) -> None:  # noqa: ANN
     assert "0912345678" not in AuditLog.for_home(demo_home).rows("healthcare")[0]["question"]
 
 
-def test_feedback_with_comment_is_saved_masked(app, demo_home: Path) -> None:  # noqa: ANN001
+def _service_key_id() -> str:
+    """The id of the chat app's service key (API mode): the middle part of ``aulac_<id>_<secret>``."""
+    return os.environ["AULAC_API_KEY"].split("_")[1]
+
+
+def test_feedback_with_comment_is_saved_masked(app, demo_home: Path, client_mode: str) -> None:  # noqa: ANN001
     ask(app, "Số điện thoại của tôi là 0912345678, khám đúng tuyến được hưởng bao nhiêu?")
     app.feedback[0].set_value(0).run()  # 👎
     turn_id = app.session_state["conversations"]["healthcare"][0]["id"]
@@ -102,7 +108,8 @@ def test_feedback_with_comment_is_saved_masked(app, demo_home: Path) -> None:  #
     store.close()
     assert entry.rating == "down" and entry.comment == "Thiếu mức hưởng cho trẻ em"
     assert "0912345678" not in entry.question and "[1]" in entry.answer
-    assert entry.key_id == "ui"
+    # anonymous feedback belongs to the app: "ui" in library mode, the app's service key through the API
+    assert entry.key_id == ("ui" if client_mode == "local" else _service_key_id())
 
 
 def test_feedback_records_the_key_id(app, keys: dict[str, str], demo_home: Path) -> None:  # noqa: ANN001
@@ -118,10 +125,14 @@ def test_feedback_records_the_key_id(app, keys: dict[str, str], demo_home: Path)
     assert entry.key_id == keys["user"].split("_")[1]
 
 
-def test_questions_are_audited(app, demo_home: Path) -> None:  # noqa: ANN001
+def test_questions_are_audited(app, demo_home: Path, client_mode: str) -> None:  # noqa: ANN001
     from aulac_rag.audit import AuditLog
 
     ask(app, QUESTION)
     rows = AuditLog.for_home(demo_home).rows("healthcare")
     assert [r["event"] for r in rows] == ["started", "answer"]  # on record before generation, closed after
-    assert rows[1]["key_id"].startswith("anon-") and rows[1]["role"] == "ui" and rows[1]["question"] == QUESTION
+    assert rows[1]["key_id"].startswith("anon-") and rows[1]["question"] == QUESTION
+    if client_mode == "local":
+        assert rows[1]["role"] == "ui"
+    else:  # the person and the app's service key they asked through are both on record
+        assert rows[1]["key_id"].endswith("@" + _service_key_id()) and rows[1]["role"] == "user"

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from aulac_rag.keys import KeyStore
-from aulac_rag.server.app import create_app
-from aulac_rag.server.settings import ServerSettings
-from aulac_rag.service import SandboxService
 from aulac_rag.ui.client import ApiClient, ClientError
 from tests.ui.conftest import APP, QUESTION
-
-
-@pytest.fixture
-def api_app(demo_home: Path):  # noqa: ANN201
-    catalog = SandboxService(demo_home)
-    yield create_app(ServerSettings(rate_per_minute=0), catalog=catalog, keys=KeyStore.for_home(demo_home))
-    catalog.close()
 
 
 @pytest.fixture
@@ -76,25 +62,6 @@ def test_audit_upload_and_unsupported(api: ApiClient, keys: dict[str, str], tmp_
     assert "ghi-chu.md" not in {d["doc_id"] for d in api.documents("healthcare", admin)}
     actions = [r["guardrails"][0]["action"] for r in api.audit_rows("healthcare", regulator) if r["event"] == "document"]
     assert actions == ["delete", "ingest"]  # uploads and deletions are on record, newest first
-
-
-@pytest.fixture
-def served_api(api_app) -> Iterator[str]:  # noqa: ANN001
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(api_app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
 
 
 def test_chat_page_through_the_api(served_api: str, keys: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:

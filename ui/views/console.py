@@ -95,19 +95,17 @@ def evaluation_tab(ctx: Context) -> None:
     st.dataframe(rows, hide_index=True, width="stretch")
     for group, reason in (chosen.data.get("skipped") or {}).items():
         st.caption(f"Không chạy nhóm chỉ số **{group}**: {reason}")
-    folder = Path(chosen.path)
     for name, mime, label in (
         ("report.html", "text/html", "Tải báo cáo HTML"),
         ("report.md", "text/markdown", "Tải báo cáo Markdown"),
     ):
-        if (folder / name).is_file():
-            st.download_button(
-                label,
-                (folder / name).read_bytes(),
-                file_name=f"{ctx.sandbox}-{chosen.run}-{name}",
-                mime=mime,
-                key=f"dl_{name}",
-            )
+        try:
+            data = ctx.client.report_file(ctx.sandbox, chosen.run, name, ctx.access)
+        except AulacError as exc:
+            st.error(f"Không đọc được {name}: {exc}")
+            continue
+        if data is not None:
+            st.download_button(label, data, file_name=f"{ctx.sandbox}-{chosen.run}-{name}", mime=mime, key=f"dl_{name}")
 
 
 def _coverage(report: Report) -> tuple[int, int]:
@@ -284,10 +282,10 @@ def _signed_export(ctx: Context, sandbox: str, span: object) -> None:
         fmt = st.radio("Định dạng", ["jsonl", "csv"], horizontal=True, key="export_format")
         if st.button("Chuẩn bị bản xuất có chữ ký", icon=":material/draw:", key="export_make"):
             try:
-                st.session_state["audit_export"] = ctx.client.audit_export(sandbox, since, until, fmt, ctx.access)
+                st.session_state[f"audit_export_{sandbox}"] = ctx.client.audit_export(sandbox, since, until, fmt, ctx.access)
             except AulacError as exc:
                 st.error(f"Không xuất được nhật ký: {exc}")
-        ready = st.session_state.get("audit_export")
+        ready = st.session_state.get(f"audit_export_{sandbox}")
         if ready:
             name, data = ready
             st.download_button(f"Tải {name}", data, file_name=name, mime="application/zip", key="export_download",
@@ -571,7 +569,7 @@ def _policy_history(ctx: Context) -> None:
     st.dataframe(
         [{"Thời gian (UTC)": v["time"][:19].replace("T", " "), "Tệp": v["file"],
           "Nội dung": VERSION_KINDS.get(v["kind"], v["kind"]), "sha256": (v["sha256"] or "không có tệp")[:16],
-          "Người / tiến trình": v["by"], "Thay đổi": v["summary"],
+          "Ghi nhận bởi": v["by"], "Thay đổi": v["summary"],
           "Dòng nhật ký": f"seq {v['audit_seq']}" if v["audit_seq"] else "—"} for v in reversed(versions)],
         hide_index=True, width="stretch",
     )  # fmt: skip

@@ -1,7 +1,8 @@
 """Output rails: rewrite a generated answer before the user sees it.
 
 - ``citations``: a sentence that states something without a valid ``[n]`` is replaced
-  by "(không đủ căn cứ trong tài liệu)"; the not-found reply is left untouched;
+  by "(không đủ căn cứ trong tài liệu)"; the not-found reply and the extractive answer's
+  closing quotation note are left untouched;
 - ``forbidden_phrases``: promised profits, certain diagnoses… rewritten, or their
   sentence removed;
 - ``mask_pii``: identifiers echoed in the answer are masked;
