@@ -138,7 +138,7 @@ class IndexConfig(_Strict):
 
 
 class GenerationConfig(_Strict):
-    backend: str = "extractive"
+    backend: str = "extractive"  # a name in aulac_rag.generation.base.generators (plugins too)
     base_url: str | None = None
     model: str = "aulac-llm"
     api_key_env: str = "AULAC_LLM_API_KEY"
@@ -158,6 +158,13 @@ class GenerationConfig(_Strict):
     not_found_hint: str = ""
     extractive_sentences: int = Field(3, ge=1, le=20)  # sentences the extractive backend quotes
     max_history_turns: int = Field(3, ge=0, le=20)  # earlier turns shown to the LLM
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        from aulac_rag.generation.base import generators
+
+        return generators.check(value)
 
 
 class GuardrailsConfig(_Strict):

@@ -1,8 +1,8 @@
 """The Connector interface, its registry, and :func:`load_sources`, which reads targets.
 
 A connector is one file: subclass :class:`Connector`, give it a ``name`` and a
-``targets`` description, and register a factory with
-``connectors.register("name")(Factory)``. A factory is called as
+``targets`` description, and name its factory in :data:`connectors` (built-ins) or in an
+``aulac_rag.connectors`` entry point (plugins). A factory is called as
 ``factory(max_file_bytes=N, limits=SourceLimits(...))`` and returns a connector; the caps
 (file size, zip bombs, redirects, download size, JSON depth) all live in
 :class:`aulac_rag.limits.SourceLimits`.

@@ -94,8 +94,5 @@ def _one_native_thread_per_request() -> None:
     """
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn (core)
     threadpool_limits(int(os.environ["OPENBLAS_NUM_THREADS"]))

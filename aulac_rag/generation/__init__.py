@@ -6,7 +6,7 @@
     for chunk in Response(gen.stream(prompt)): ...
 
 Add a backend: a class with ``name``, ``model``, ``mode`` and ``stream(prompt)``,
-registered with ``@generators.register("my-backend")`` taking a GenerationConfig.
+whose factory takes a GenerationConfig, declared as an ``aulac_rag.generators`` entry point.
 """
 
 from aulac_rag.generation.base import Context, Generator, Mode, Prompt, Response, generators, load_generator

@@ -1,8 +1,9 @@
 """The generation interface: a :class:`Prompt` in, text chunks out, buffered by :class:`Response`.
 
 A backend is one class with ``name``, ``model``, ``mode`` and ``stream(prompt)``
-yielding text chunks; it registers a factory taking the sandbox's
-:class:`~aulac_rag.config.GenerationConfig` with ``@generators.register("name")``.
+yielding text chunks; a factory taking the sandbox's
+:class:`~aulac_rag.config.GenerationConfig` is named in :data:`generators` by a lazy
+``"module:attr"`` spec (plugins: the ``aulac_rag.generators`` entry-point group).
 The CLI, the server's SSE and the UI all consume the same lazy :class:`Response`.
 """
 

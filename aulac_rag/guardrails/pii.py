@@ -98,15 +98,8 @@ def _digits(text: str) -> str:
 def _mst_valid(text: str) -> bool:
     """Checksum-valid tax code (python-stdnum's ``stdnum.vn.mst``; the same rule inline if it is absent)."""
     number = re.sub(r"[\s\-]", "", text)
-    try:
-        from stdnum.vn import mst
-    except ImportError:  # pragma: no cover - python-stdnum is a dependency
-        if len(number) not in (10, 13) or not number.isdigit() or number[2:9] == "0000000":
-            return False
-        if len(number) == 13 and number.endswith("000"):
-            return False
-        total = sum(w * int(n) for w, n in zip((31, 29, 23, 19, 17, 13, 7, 5, 3), number[:9], strict=True))
-        return number[9] == str(10 - total % 11)
+    from stdnum.vn import mst  # a core dependency: no fallback rule, a broken install fails loudly
+
     return bool(mst.is_valid(number))
 
 

@@ -30,7 +30,7 @@ def test_mixed_targets(tmp_path: Path, http_server: Any, monkeypatch: pytest.Mon
         return UrlConnector(**caps, allow_hosts=("127.0.0.1",))
 
     for name in ("url", "http", "https"):
-        monkeypatch.setitem(connectors._factories, name, url_factory)
+        monkeypatch.setitem(connectors._objects, name, url_factory)  # replaces the built-in for this test
     folder = tmp_path / "corpus"
     folder.mkdir()
     (folder / "a.txt").write_text("Văn bản A", encoding="utf-8")

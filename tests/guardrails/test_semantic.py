@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,7 +15,7 @@ import pytest
 from aulac_rag.errors import GuardrailError
 from aulac_rag.guardrails import GuardEngine, JudgeSettings, RailContext, load_guard, parse_policy
 from aulac_rag.guardrails.classifier import SemanticModel, ThresholdSettings, build_training_set, read_examples
-from aulac_rag.guardrails.rails.base import GuardInput, InputRail, input_rails
+from aulac_rag.guardrails.rails.base import GuardInput, InputRail, RuleParams, input_rails
 from aulac_rag.guardrails.rails.semantic_rail import SemanticRail
 from aulac_rag.guardrails.types import RuleDecision
 from aulac_rag.sandbox import Sandbox
@@ -205,9 +206,18 @@ def test_pipeline_refuses_to_build_without_the_guardrail_engine(home: Path, monk
         load_sandbox_guard(Sandbox("healthcare", home))
 
 
-def test_a_failing_rail_stops_the_answer() -> None:
+@pytest.fixture
+def temporary_rail_kinds() -> Iterator[None]:
+    """Rail kinds a test registers at run time are removed after it (a name can only be registered once)."""
+    before = set(input_rails.names())
+    yield
+    for name in set(input_rails.names()) - before:
+        input_rails.unregister(name)
+
+
+def test_a_failing_rail_stops_the_answer(temporary_rail_kinds: None) -> None:
     @input_rails.register("test_broken")
-    class Broken(InputRail):
+    class Broken(InputRail[RuleParams]):
         cost: ClassVar[str] = "model"
 
         def check(self, item: GuardInput) -> RuleDecision | None:
@@ -219,9 +229,9 @@ def test_a_failing_rail_stops_the_answer() -> None:
 
 
 # --- the veto and the judge ---------------------------------------------------------------------------
-def test_confident_information_question_overrules_a_domain_rule() -> None:
+def test_confident_information_question_overrules_a_domain_rule(temporary_rail_kinds: None) -> None:
     @input_rails.register("test_confident")
-    class Confident(InputRail):
+    class Confident(InputRail[RuleParams]):
         def check(self, item: GuardInput) -> RuleDecision | None:
             item.allow_score, item.veto_at = 0.97, 0.9
             return None
