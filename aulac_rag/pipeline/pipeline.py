@@ -30,6 +30,7 @@ from aulac_rag.generation import (
     load_generator,
     not_found_reply,
 )
+from aulac_rag.generation.attribution import CitationAttributor
 from aulac_rag.generation.base import Prompt
 from aulac_rag.generation.followup import FollowupResolver
 from aulac_rag.guardrails.types import Guard, PassThroughGuard
@@ -110,20 +111,31 @@ class AnswerStream:
         numbering = passage_numbering(contexts)
         filt = CitationStreamFilter(len(contexts), numbering)
         gate = SentenceGate(self._pipeline.guard, [c.text for c in contexts])
+        # a model's sentence without a valid [n] gets the context that supports it, before the rails judge it
+        attributor = CitationAttributor([c.text for c in contexts]) if state.generator.mode == "llm" else None
         raw: list[str] = []
         start = time.perf_counter()
         try:
             for chunk in state.generation.chunks:
                 raw.append(chunk)
-                released = gate.feed(filt.feed(chunk))
+                released = gate.feed(filt.feed(attributor.feed(chunk) if attributor else chunk))
                 if released:
                     self._deltas.append(released)
                     yield released
-            tail = gate.feed(filt.flush()) + gate.flush()
+            rest = attributor.flush() if attributor else ""
+            tail = gate.feed(filt.feed(rest) + filt.flush()) + gate.flush()
             if tail:
                 self._deltas.append(tail)
                 yield tail
             state.timings["generate"] = _ms(start)
+            if attributor is not None and attributor.attributed:
+                state.notes.append(
+                    GuardrailNote(
+                        rule="citation_attribution",
+                        action="notice",
+                        message=f"Mô hình không ghi nguồn cho {attributor.attributed} câu; nguồn được gắn theo đoạn tài liệu chứa nội dung đó.",
+                    )
+                )
             state.notes += [GuardrailNote(rule=r.id, action=r.action, message=r.message) for r in gate.rules]
             self._answer = self._pipeline._finish(state, "".join(gate.released), "".join(raw), numbering)
         except GeneratorExit:
