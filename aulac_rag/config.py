@@ -76,6 +76,12 @@ class ChunkingConfig(_Strict):
     legal: Literal["auto", "always", "never"] = "auto"
 
 
+class IngestConfig(_Strict):
+    # processes that normalize, chunk and BM25-encode documents: 0 = one per CPU (at most 4), 1 = none;
+    # used only when a run has enough text to pay for them (aulac_rag/ingest/prepare.py)
+    workers: int = Field(0, ge=0, le=64)
+
+
 class RetrievalConfig(_Strict):
     embedder: EmbedderConfig = EmbedderConfig()
     sparse_tokenizer: str = "syllable_bigram"  # a name in aulac_rag.text.tokenize.tokenizers (plugins too)
@@ -89,6 +95,14 @@ class RetrievalConfig(_Strict):
     chunking: ChunkingConfig = ChunkingConfig()
     reranker: RerankerConfig | None = None  # None: the fused order is final
     rerank_top_n: int = Field(20, ge=1, le=1000)  # how many fused hits the reranker rescores
+    # pseudo-relevance feedback for BM25 (RM3-style, aulac_rag.retrieval.feedback): add the prf_terms best terms
+    # of the prf_docs best BM25 hits to the sparse query at prf_weight; 0 terms: off (bench/RESULTS.md, "Retrieval options")
+    prf_terms: int = Field(0, ge=0, le=100)
+    prf_docs: int = Field(3, ge=1, le=50)
+    prf_weight: float = Field(0.3, ge=0, le=1)
+    # document-level aggregation (aulac_rag.retrieval.aggregate): a document scores its best chunk plus this
+    # weight × its other fused chunks' scores; 0: off (bench/RESULTS.md, "Retrieval options")
+    doc_aggregation_weight: float = Field(0.0, ge=0, le=1)
 
     @field_validator("embedder", "reranker", mode="before")
     @classmethod
@@ -192,6 +206,7 @@ class SandboxConfig(_Strict):
     url_allow_hosts: list[str] = Field(default_factory=list)
     retrieval: RetrievalConfig = RetrievalConfig()
     index: IndexConfig = IndexConfig()
+    ingest: IngestConfig = IngestConfig()
     generation: GenerationConfig = GenerationConfig()
     guardrails: GuardrailsConfig = GuardrailsConfig()
     evaluation: EvaluationConfig = EvaluationConfig()

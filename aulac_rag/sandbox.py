@@ -30,6 +30,8 @@ from aulac_rag.index.base import Filters, SearchSettings, VectorIndex, open_inde
 from aulac_rag.ingest.diskspace import ensure_free_space
 from aulac_rag.ingest.manifest import DocumentRecord, IngestManifest
 from aulac_rag.ingest.pipeline import Ingestor, IngestSummary, check_vector_size, delete_document
+from aulac_rag.retrieval.aggregate import aggregate_by_document
+from aulac_rag.retrieval.feedback import feedback_query
 from aulac_rag.retrieval.rerank import Reranker, create_reranker, rerank_hits
 from aulac_rag.retrieval.types import Hit, RetrievalResult
 from aulac_rag.sparse.bm25 import BM25SparseEncoder
@@ -123,7 +125,9 @@ class Sandbox:
         ensure_free_space(self.home)
         cache = CachedPassageEmbedder(self.embedder, self.home / "cache" / "embeddings.sqlite")
         try:
-            ingestor = Ingestor(self.config, self.index, self.manifest, cache, self.sparse, scan=self._document_scanner())
+            ingestor = Ingestor(
+                self.config, self.index, self.manifest, cache, self.sparse, scan=self._document_scanner(), workers=self.config.ingest.workers
+            )
             return ingestor.run(documents, errors or [], prune=prune, progress=progress)
         finally:
             cache.close()
@@ -189,6 +193,8 @@ class Sandbox:
         limit = k or r.k
         reranker = self.reranker
         depth = max(limit, r.rerank_top_n) if reranker is not None else limit  # the reranker sees the top N
+        if r.doc_aggregation_weight > 0:  # aggregation sees every fused candidate
+            depth = max(depth, r.prefetch)
         settings = SearchSettings(
             limit=depth, prefetch=max(r.prefetch, depth), fusion=r.fusion, dense_weight=r.dense_weight, rrf_k=r.rrf_k
         )
@@ -205,10 +211,18 @@ class Sandbox:
                 dense = np.zeros(self._index_dim() or self.embedder.dim)
             t1 = time.perf_counter()
             sparse_name, sparse = self.sparse.query(normalized)
+            if r.prf_terms > 0 and r.fusion != "dense":
+                sparse = feedback_query(
+                    self.index, self.sparse, normalized, sparse_name, sparse, r.prf_docs, r.prf_terms, r.prf_weight, filters
+                )
             t2 = time.perf_counter()
             points = self.index.search(dense.tolist(), sparse_name, sparse, settings, filters)
             t3 = time.perf_counter()
             hits = [_hit(p.payload, p.score) for p in points]
+            if r.doc_aggregation_weight > 0:
+                hits = aggregate_by_document(hits, r.doc_aggregation_weight)
+                if reranker is None:
+                    hits = hits[:limit]
             timings = {"embed": (t1 - t0) * 1000, "sparse": (t2 - t1) * 1000, "search": (t3 - t2) * 1000}
             if reranker is not None:
                 hits = rerank_hits(reranker, normalized, hits, r.rerank_top_n)[:limit]

@@ -316,7 +316,33 @@ class SandboxService:
             "thresholds": thresholds,
             "generation": {"backend": config.generation.backend, "model": config.generation.model},
             "embedder": config.retrieval.embedder.name,
+            "max_file_mb": config.max_file_mb,
         }
+
+    def examples(self, name: str, n: int = 3) -> list[str]:
+        """Up to ``n`` example questions for the chat, spread over the sandbox's evaluation set.
+
+        Only well-formed ones (capitalised, with diacritics, ending in "?", short); none when the
+        sandbox has no evaluation set (a sandbox created from a template).
+        """
+        import json
+
+        box = self.sandbox(name)
+        path = box.file_path(box.config.evaluation.eval_file)
+        if not path.is_file():
+            return []
+        found = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                item = json.loads(line) if line.strip() else None
+            except ValueError:
+                continue
+            question = str(item.get("question", "")).strip() if isinstance(item, dict) else ""
+            if question[:1].isupper() and question.endswith("?") and len(question) <= 90 and not question.isascii():
+                found.append(question)
+        if len(found) <= n:
+            return found
+        return [found[round(i * (len(found) - 1) / max(n - 1, 1))] for i in range(n)]
 
     def reports(self, name: str) -> list[dict[str, Any]]:
         """Saved evaluation runs, newest first: ``{"run", "data"}`` (``data`` is the run's report.json)."""

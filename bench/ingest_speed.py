@@ -67,7 +67,7 @@ def main() -> None:
     warm_cache(box, corpus, base_vectors)
     print(f"# Ingestion speed beyond embedding — {time.strftime('%Y-%m-%d %H:%M')} — {machine()}")
     print(f"base: {len(docs)} documents → {len(all_base)} chunks; {len(sample)} embedded for real ({embed_s:.1f}s, cached); "
-          f"corpus: {len(corpus)} documents; workers: {args.workers}")
+          f"corpus: {len(corpus)} documents; workers: {box.config.ingest.workers}")
     profiler = cProfile.Profile() if args.profile else None
     if profiler:
         profiler.enable()

@@ -84,6 +84,7 @@ class AulacClient(Protocol):
         self, sandbox: str, question: str, history: Sequence[Turn], access: ApiKey | None, participant: str = "ui"
     ) -> AnswerStreamLike: ...
     def document_titles(self, sandbox: str) -> dict[str, str]: ...
+    def examples(self, sandbox: str) -> list[str]: ...
     def trial(self, sandbox: str) -> dict[str, Any]: ...
     def change_trial(self, sandbox: str, action: str, reason: str, access: ApiKey | None) -> dict[str, Any]: ...
     def incidents(self, sandbox: str, status: str, access: ApiKey | None) -> list[dict[str, Any]]: ...
@@ -165,6 +166,10 @@ class LocalClient:
 
     def document_titles(self, sandbox: str) -> dict[str, str]:
         return {d["doc_id"]: d["title"] for d in self.service.documents(sandbox)}
+
+    def examples(self, sandbox: str) -> list[str]:
+        """A few example questions of the sandbox (from its evaluation set), for the empty chat."""
+        return self.service.examples(sandbox)
 
     def trial(self, sandbox: str) -> dict[str, Any]:
         return self.service.trial(sandbox).model_dump(mode="json")
@@ -454,6 +459,16 @@ class ApiClient:
 
     def document_titles(self, sandbox: str) -> dict[str, str]:
         return {}
+
+    def examples(self, sandbox: str) -> list[str]:
+        """The server's example questions; none from a server without the endpoint."""
+        try:
+            data = self._call("GET", f"/v1/sandboxes/{sandbox}/examples", None).json()
+        except ClientError as exc:
+            if exc.status == 404:
+                return []
+            raise
+        return [str(q) for q in data.get("examples", [])]
 
     def trial(self, sandbox: str) -> dict[str, Any]:
         return self._call("GET", f"/v1/sandboxes/{sandbox}/trial", None).json()

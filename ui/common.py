@@ -19,6 +19,16 @@ ROLE_LABELS = {
     API_AUDIT_ROLE: "cơ quan quản lý hoặc quản trị",
 }
 DEFAULT_SANDBOX = "healthcare"
+#: the bundled domains' names as people read them (a sandbox of another domain shows its own name)
+DOMAIN_LABELS = {"healthcare": "Y tế", "finance": "Tài chính", "education": "Giáo dục", "general": "Chung"}
+
+
+def sandbox_label(name: str, domain: str | None = None) -> str:
+    """``Y tế`` for the bundled healthcare sandbox, ``Y tế · phong-kham`` for a user's one of that domain."""
+    label = DOMAIN_LABELS.get(domain or name)
+    if label is None:
+        return name
+    return label if name in DOMAIN_LABELS else f"{label} · {name}"
 
 
 @dataclass(frozen=True)
@@ -51,11 +61,13 @@ def sidebar() -> Context:
     with st.sidebar:
         st.markdown("### :material/spa: Âu Lạc RAG")
         key_text = st.text_input(
-            "Khóa API",
+            "Khóa API (không bắt buộc)",
             type="password",
             key="api_key",
-            help="Khóa tạo bằng `aulac keys create` (cùng khóa với API). Trang Kho tài liệu và Bảng điều khiển cần khóa regulator hoặc admin.",
+            help="Khóa do quản trị viên cấp. Trang Kho tài liệu và Bảng điều khiển cần khóa của cơ quan quản lý "
+            "hoặc quản trị viên.",
         )
+        st.caption("Khóa chỉ được giữ trong phiên này: sau khi tải lại trang, hãy nhập lại.")
         access, key_error = None, None
         if key_text:
             try:
@@ -67,14 +79,19 @@ def sidebar() -> Context:
         try:
             boxes = client.sandboxes(access)
         except AulacError as exc:
-            st.error(f"Không đọc được danh sách sandbox: {exc}")
+            st.error(f"Không đọc được danh sách lĩnh vực: {exc}")
             boxes = []
         names = [b["name"] for b in boxes] or [DEFAULT_SANDBOX]
         wanted = os.environ.get("AULAC_SANDBOX") or DEFAULT_SANDBOX
         if st.session_state.get("sandbox") not in names:
             st.session_state["sandbox"] = wanted if wanted in names else names[0]
+        domains = {b["name"]: b.get("domain") for b in boxes}
         sandbox = st.selectbox(
-            "Sandbox", names, key="sandbox", help="Mỗi sandbox có tài liệu, chính sách và nhật ký riêng."
+            "Lĩnh vực / Bộ tài liệu",
+            names,
+            key="sandbox",
+            format_func=lambda n: sandbox_label(n, domains.get(n)),
+            help="Mỗi lĩnh vực có bộ tài liệu, quy tắc an toàn và nhật ký riêng.",
         )
         info = next((b for b in boxes if b["name"] == sandbox), {"name": sandbox})
         if info.get("description"):
@@ -82,13 +99,14 @@ def sidebar() -> Context:
         if info.get("documents") is not None:
             st.caption(f":material/description: {info.get('documents', 0)} tài liệu · {info.get('chunks', 0)} đoạn")
         if access is not None:
-            scope = "mọi sandbox" if access.sandbox == "*" else f"sandbox {access.sandbox}"
+            scope = "mọi lĩnh vực" if access.sandbox == "*" else f"lĩnh vực {sandbox_label(access.sandbox)}"
             st.success(f"Vai trò: {ROLE_LABELS.get(access.role, access.role)} · {scope}", icon=":material/key:")
         elif key_error:
             st.error(key_error, icon=":material/error:")
 
-        where = "thư viện cục bộ" if client.kind == "local" else "máy chủ API"
-        st.caption(f"Kết nối: {where} — `{client.where}`")
+        if access is not None and access.role == "admin":  # the server's folder or URL: for its administrators only
+            where = "thư viện cục bộ" if client.kind == "local" else "máy chủ API"
+            st.caption(f"Kết nối: {where} — `{client.where}`")
     context = Context(client, sandbox, info, access, key_error)
     st.session_state["_ui_context"] = context
     return context
@@ -107,11 +125,12 @@ def require(ctx: Context, actions: tuple[str, ...], what: str) -> bool:
     if ctx.access is None:
         st.warning(
             f"{what} cần khóa API có vai trò **cơ quan quản lý (regulator)** hoặc **quản trị (admin)**. "
-            "Nhập khóa ở thanh bên trái (tạo bằng `aulac keys create --sandbox TÊN --role regulator`).",
+            "Nhập khóa do quản trị viên hệ thống cấp ở thanh bên trái.",
         )
     else:
         st.error(
-            f"Khóa hiện tại ({ROLE_LABELS.get(ctx.access.role, ctx.access.role)}, sandbox {ctx.access.sandbox}) "
-            f"không được phép truy cập {what.lower()} của sandbox **{ctx.sandbox}**."
+            f"Khóa hiện tại ({ROLE_LABELS.get(ctx.access.role, ctx.access.role)}, lĩnh vực "
+            f"{sandbox_label(ctx.access.sandbox) if ctx.access.sandbox != '*' else 'mọi lĩnh vực'}) "
+            f"không được phép truy cập {what.lower()} của lĩnh vực **{sandbox_label(ctx.sandbox)}**."
         )
     return False

@@ -17,6 +17,35 @@ def app_script() -> str:
     return str(resources.files("aulac_rag.ui").joinpath("app.py"))
 
 
+def upload_limit_mb(home: str | None = None) -> int:
+    """The largest ``max_file_mb`` of the home's sandboxes (Streamlit's ``server.maxUploadSize``; 50 by default)."""
+    import math
+
+    from aulac_rag.config import load_sandbox_config
+    from aulac_rag.home import resolve_home
+    from aulac_rag.sandbox import sandbox_folder, sandbox_names
+
+    root = resolve_home(home)
+    limits = []
+    for name in sandbox_names(root):
+        try:
+            limits.append(load_sandbox_config(sandbox_folder(name, root) / "sandbox.yaml").max_file_mb)
+        except Exception:  # noqa: BLE001 - a broken sandbox is reported by the app itself
+            continue
+    return max(1, math.ceil(max(limits, default=50)))
+
+
+def streamlit_command(host: str, port: int, upload_mb: int) -> list[str]:
+    """``streamlit run`` for the app: headless, no usage statistics, no developer menu ("Deploy"),
+    uploads limited to the sandboxes' own file-size limit."""
+    return [
+        sys.executable, "-m", "streamlit", "run", app_script(),
+        "--server.address", host, "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "viewer", "--server.maxUploadSize", str(upload_mb),
+    ]  # fmt: skip
+
+
 def register(app: typer.Typer) -> None:
     @app.command("app")
     def run_app(
@@ -32,11 +61,7 @@ def register(app: typer.Typer) -> None:
         env = dict(os.environ)
         if sandbox:
             env["AULAC_SANDBOX"] = sandbox
-        command = [
-            sys.executable, "-m", "streamlit", "run", app_script(),
-            "--server.address", host, "--server.port", str(port),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        ]  # fmt: skip
+        command = streamlit_command(host, port, upload_limit_mb())
         typer.echo(f"Ứng dụng chat: http://{host}:{port}  (Ctrl+C để dừng)")
         try:
             code = subprocess.call(command, env=env)

@@ -34,7 +34,7 @@ def _global(
 def _register_commands() -> None:
     import importlib
 
-    for module in ("sandbox", "ingest", "retrieve", "ask", "guard", "serve", "keys", "audit", "llm", "eval", "report", "doctor", "trial", "app"):
+    for module in ("sandbox", "ingest", "retrieve", "ask", "guard", "serve", "keys", "audit", "llm", "eval", "tune", "report", "doctor", "trial", "app"):
         importlib.import_module(f"aulac_rag.cli.{module}").register(app)  # a command that fails to import is an error
 
 

@@ -113,6 +113,12 @@ class VectorIndex(ABC):
     def delete_where(self, doc_id: str, keep_doc_hash: str | None = None) -> None:
         """Delete a document's points, except those of ``keep_doc_hash`` when given."""
 
+    def delete_stale(self, versions: dict[str, str]) -> None:
+        """For each ``doc_id → doc_hash``, delete the document's points of any other version
+        (engines override this to do it in one request)."""
+        for doc_id, doc_hash in versions.items():
+            self.delete_where(doc_id, keep_doc_hash=doc_hash)
+
     @abstractmethod
     def count(self, filters: Filters | None = None) -> int: ...
 

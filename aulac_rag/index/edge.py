@@ -78,6 +78,18 @@ class QdrantEdgeIndex(VectorIndex):
         assert selected is not None  # a doc_id filter is never empty
         self.shard.update(qe.UpdateOperation.delete_points_by_filter(selected))
 
+    def delete_stale(self, versions: dict[str, str]) -> None:
+        if not versions:
+            return
+        stale: list[Any] = [
+            qe.Filter(
+                must=[qe.FieldCondition(key="doc_id", match=qe.MatchValue(doc_id))],
+                must_not=[qe.FieldCondition(key="doc_hash", match=qe.MatchValue(doc_hash))],
+            )
+            for doc_id, doc_hash in versions.items()
+        ]
+        self.shard.update(qe.UpdateOperation.delete_points_by_filter(qe.Filter(should=stale)))
+
     def count(self, filters: Filters | None = None) -> int:
         if not self.exists():
             return 0

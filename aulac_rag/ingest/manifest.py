@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,17 @@ class IngestManifest:
             self._db.execute("ALTER TABLE documents ADD COLUMN pending_chunks INTEGER NOT NULL DEFAULT 0")
         # what the document scan found (instructions aimed at the assistant), JSON per document
         self._db.execute("CREATE TABLE IF NOT EXISTS findings (doc_id TEXT PRIMARY KEY, findings TEXT NOT NULL)")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes into one transaction (one sync to disk): all of them are kept or none."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def set_findings(self, doc_id: str, findings: list[dict[str, Any]]) -> None:
         """Record the scan findings of ``doc_id`` (an empty list clears them)."""

@@ -8,45 +8,48 @@ or the new version answerable; the next run finishes or rolls back what was pend
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from pydantic import BaseModel, Field, field_serializer
 
 from aulac_rag.chunking import DocumentChunker
 from aulac_rag.config import SandboxConfig
-from aulac_rag.documents import Chunk, Document, SourceError, content_hash
+from aulac_rag.documents import Chunk, Document, SourceError
 from aulac_rag.embeddings.cache import CachedPassageEmbedder
 from aulac_rag.errors import AulacError, ConfigError, EmbeddingError, StoreError
 from aulac_rag.failpoints import failpoint
 from aulac_rag.guardrails.documents import DocumentFinding
 from aulac_rag.index.base import IndexPoint, VectorIndex
 from aulac_rag.ingest.manifest import DocumentRecord, IngestManifest
+from aulac_rag.ingest.prepare import (
+    Outcome,
+    PreparedDocument,
+    PrepareSettings,
+    add_sparse,
+    chunk_document,
+    document_hash,
+    index_text,
+    normalized_document,
+    point_id,
+    prepare_parallel,
+    worker_count,
+)
 from aulac_rag.sparse.bm25 import BM25SparseEncoder
-from aulac_rag.text.legacy import ensure_unicode_vietnamese
-from aulac_rag.text.normalize import normalize_text
 
-_POINT_NAMESPACE = uuid.UUID("6f1c2a4e-9d3b-4c57-8e21-a0b7c3d4e5f6")
-
-
-def point_id(doc_id: str, position: int, doc_hash: str) -> str:
-    """Deterministic point id: the same chunk of the same version always gets the same id."""
-    return str(uuid.uuid5(_POINT_NAMESPACE, f"{doc_id}\x00{position}\x00{doc_hash}"))
-
-
-def index_text(chunk: Chunk) -> str:
-    """What is embedded and BM25-indexed: document title, chunk title and text."""
-    doc_title = str(chunk.metadata.get("doc_title", ""))
-    heads = [h for h in (doc_title, chunk.title) if h]
-    if len(heads) == 2 and heads[0] == heads[1]:
-        heads = heads[:1]
-    return "\n".join([*heads, chunk.text])
-
+__all__ = [
+    "Ingestor",
+    "IngestSummary",
+    "check_vector_size",
+    "delete_document",
+    "document_hash",
+    "index_text",
+    "point_id",
+    "recover_pending",
+]
 
 Scanner = Callable[[Document], list[DocumentFinding]]
 
@@ -75,18 +78,7 @@ class IngestSummary(BaseModel):
 
 def _prepare(document: Document) -> Document:
     """Normalized text and title; TextError for legacy encodings."""
-    text = normalize_text(ensure_unicode_vietnamese(document.text, document.source or document.doc_id)).strip()
-    return Document(
-        doc_id=document.doc_id,
-        text=text,
-        title=normalize_text(document.title).strip(),
-        source=document.source,
-        metadata=document.metadata,
-    )
-
-
-def document_hash(document: Document) -> str:
-    return content_hash(json.dumps([document.title, document.text, document.metadata], ensure_ascii=False, sort_keys=True, default=str))
+    return normalized_document(document)
 
 
 def delete_document(index: VectorIndex, manifest: IngestManifest, doc_id: str) -> None:
@@ -145,7 +137,21 @@ def check_vector_size(manifest: IngestManifest, size: int, embedder: str) -> Non
 
 
 class Ingestor:
-    """Writes documents into one sandbox's index and manifest."""
+    """Writes documents into one sandbox's index and manifest.
+
+    Documents are prepared (normalized, chunked, BM25-encoded: in worker processes when the
+    run is large, see ``ingest/prepare.py``) in order, then written in groups of about
+    ``GROUP_CHUNKS`` chunks (smaller while writes are slow, as with a slow embedder, so progress is
+    committed often): all of a group's documents are marked pending in one manifest
+    transaction, their points upserted and flushed once, their old versions deleted in one
+    request and the manifest committed in one transaction. A crash anywhere leaves each
+    document of the group pending, and recovery finishes or rolls back each on its own.
+    """
+
+    GROUP_CHUNKS = 4096  # most chunks per group: one index flush and two manifest syncs each
+    FIRST_GROUP = 16  # the first group's chunks; doubled after each group written in under GROUP_SECONDS
+    GROUP_SECONDS = 0.5
+    UPSERT_BATCH = 256  # points per embedding call and upsert request
 
     def __init__(
         self,
@@ -155,7 +161,10 @@ class Ingestor:
         embedder: CachedPassageEmbedder,
         sparse: BM25SparseEncoder,
         scan: Scanner | None = None,
+        workers: int = 1,
     ) -> None:
+        if workers < 0:
+            raise ConfigError(f"workers must be 0 (one per CPU) or more, got {workers}")
         self.config = config
         self.index = index
         self.manifest = manifest
@@ -163,6 +172,7 @@ class Ingestor:
         self.sparse = sparse
         self.chunker = DocumentChunker(config.retrieval.chunking)
         self.scan = scan
+        self.workers = workers
 
     def _ensure_index(self) -> None:
         if not self.index.exists():
@@ -181,12 +191,48 @@ class Ingestor:
         if stored is not None:
             self.sparse.avg_len = float(stored)
 
-    def _points(self, chunks: list[Chunk]) -> list[IndexPoint]:
-        texts = [index_text(c) for c in chunks]
-        dense = self.embedder.embed_passages(texts)
+    def _settings(self) -> PrepareSettings:
+        stored = self.manifest.get_meta("bm25_avg_len")
+        return PrepareSettings(
+            self.config.retrieval.chunking, self.sparse.tokenizer, self.sparse.k1, self.sparse.b, float(stored) if stored else None
+        )
+
+    def _prepare_here(self, raw: Document, committed_hash: str | None) -> Outcome:
+        try:
+            prepared = chunk_document(raw, self.chunker, committed_hash)
+            if not prepared.unchanged:
+                self._set_avg_len(prepared.chunks)
+            return add_sparse(prepared, self.sparse)
+        except AulacError as exc:
+            return exc
+
+    def _outcomes(self, docs: list[Document], committed: dict[str, str]) -> Iterator[Outcome]:
+        """Each document prepared, in order: here until BM25's average length is fixed, then in workers if it pays."""
+        seen: set[str] = set()
+        jobs: list[tuple[Document, str | None]] = []
+        for raw in docs:  # a repeated doc id is compared with its committed hash when it is written
+            jobs.append((raw, committed.get(raw.doc_id) if raw.doc_id not in seen else None))
+            seen.add(raw.doc_id)
+        start = 0
+        while start < len(jobs) and self.manifest.get_meta("bm25_avg_len") is None:
+            yield self._prepare_here(*jobs[start])
+            start += 1
+        self._set_avg_len([])
+        rest = jobs[start:]
+        workers = worker_count(self.workers, [raw for raw, _ in rest])
+        if workers > 1:
+            yield from prepare_parallel(rest, self._settings(), workers)
+        else:
+            for job in rest:
+                yield self._prepare_here(*job)
+
+    def _points(self, prepared: list[tuple[PreparedDocument, int]]) -> list[IndexPoint]:
+        """Points of (document, chunk index) pairs, with their dense vectors."""
+        dense = self.embedder.embed_passages([doc.texts[i] for doc, i in prepared])
         check_vector_size(self.manifest, dense.shape[1], self.config.retrieval.embedder.name)
         points = []
-        for chunk, text, vector in zip(chunks, texts, dense, strict=False):
+        for (doc, i), vector in zip(prepared, dense, strict=True):
+            chunk = doc.chunks[i]
             payload = {
                 "doc_id": chunk.doc_id,
                 "chunk_id": chunk.chunk_id,
@@ -198,36 +244,55 @@ class Ingestor:
                 "content_hash": chunk.content_hash,
                 "metadata": chunk.metadata,
             }
-            sparse = self.sparse.passage(text, normalized=True)  # _prepare normalized the document
-            points.append(IndexPoint(point_id(chunk.doc_id, chunk.position, chunk.doc_hash), vector.tolist(), sparse, payload))
+            points.append(IndexPoint(doc.ids[i], vector.tolist(), doc.sparse[i], payload))
         return points
 
-    def _written(self, document: Document, doc_hash: str) -> int:
-        """:meth:`_index_document`, with a full or failing disk turned into a StoreError that stops the run."""
+    def _written(self, group: list[tuple[PreparedDocument, list[DocumentFinding]]]) -> None:
+        """:meth:`_write_group`, with a full or failing disk turned into a StoreError that stops the run."""
         try:
-            return self._index_document(document, doc_hash)
+            self._write_group(group)
         except (OSError, sqlite3.Error) as exc:
+            names = ", ".join(repr(doc.document.doc_id) for doc, _ in group[:3]) + (" …" if len(group) > 3 else "")
             raise StoreError(
-                f"cannot write the index or its manifest while ingesting {document.doc_id!r} ({exc}); free disk "
-                "space and run the same ingest again: committed documents are kept and the unfinished one is "
+                f"cannot write the index or its manifest while ingesting {names} ({exc}); free disk "
+                "space and run the same ingest again: committed documents are kept and the unfinished ones are "
                 "rolled forward or back (check with `aulac doctor SANDBOX`)"
             ) from exc
 
-    def _index_document(self, document: Document, doc_hash: str) -> int:
-        chunks = self.chunker.run(document, doc_hash)
-        self._set_avg_len(chunks)
-        self.manifest.begin(document.doc_id, doc_hash, document.title, document.source, len(chunks))
+    def _write_group(self, group: list[tuple[PreparedDocument, list[DocumentFinding]]]) -> None:
+        with self.manifest.transaction():
+            for doc, _ in group:
+                d = doc.document
+                self.manifest.begin(d.doc_id, doc.doc_hash, d.title, d.source, len(doc.chunks))
         failpoint("ingest.after_begin")
-        for start in range(0, len(chunks), 64):
-            self.index.upsert(self._points(chunks[start : start + 64]))
+        pairs = [(doc, i) for doc, _ in group for i in range(len(doc.chunks))]
+        for start in range(0, len(pairs), self.UPSERT_BATCH):
+            self.index.upsert(self._points(pairs[start : start + self.UPSERT_BATCH]))
             failpoint("ingest.after_upsert")
         self.index.flush()
         failpoint("ingest.after_all_upserts")
-        self.index.delete_where(document.doc_id, keep_doc_hash=doc_hash)
+        self.index.delete_stale({doc.document.doc_id: doc.doc_hash for doc, _ in group})
         failpoint("ingest.after_delete_old")
-        self.manifest.commit(document.doc_id, doc_hash, document.title, document.source, len(chunks))
+        with self.manifest.transaction():
+            for doc, findings in group:
+                d = doc.document
+                self.manifest.commit(d.doc_id, doc.doc_hash, d.title, d.source, len(doc.chunks))
+                self.manifest.set_findings(d.doc_id, [f.model_dump() for f in findings])
         failpoint("ingest.after_commit")
-        return len(chunks)
+
+    def _checked(self, outcome: Outcome, summary: IngestSummary) -> tuple[PreparedDocument, list[DocumentFinding]]:
+        """The scan's findings of a prepared document; AulacError when it is refused or failed to prepare."""
+        if isinstance(outcome, AulacError):
+            raise outcome
+        findings = self.scan(outcome.document) if self.scan is not None else []
+        summary.flagged += findings
+        if any(f.action == "refuse" for f in findings):
+            rules = ", ".join(sorted({f.rule for f in findings}))
+            raise AulacError(
+                f"refused by the sandbox's guardrail policy: the document contains instructions aimed at the assistant ({rules}); "
+                "remove them or set documents.injection: warn in guardrails.yaml"
+            )
+        return outcome, findings
 
     def run(
         self,
@@ -243,41 +308,52 @@ class Ingestor:
         self._ensure_index()
         self.index.count()  # open the index before anything is marked pending: a locked index stops the run here
         summary.recovered = recover_pending(self.index, self.manifest)
+        committed = {r.doc_id: r.doc_hash for r in self.manifest.all() if r.doc_hash and r.pending_hash is None}
         show = sys.stdout.isatty() if progress is None else progress
         bar = _progress(len(docs), show)
-        seen: set[str] = set()
-        for raw in docs:
-            seen.add(raw.doc_id)
-            try:
-                document = _prepare(raw)
-                if not document.text:
-                    raise AulacError("empty document after text extraction")
-                doc_hash = document_hash(document)
-                findings = self.scan(document) if self.scan is not None else []
-                summary.flagged += findings
-                if any(f.action == "refuse" for f in findings):
-                    rules = ", ".join(sorted({f.rule for f in findings}))
-                    raise AulacError(
-                        f"refused by the sandbox's guardrail policy: the document contains instructions aimed at the assistant ({rules}); "
-                        "remove them or set documents.injection: warn in guardrails.yaml"
-                    )
-                record = self.manifest.get(document.doc_id)
-                if record and record.doc_hash == doc_hash and record.pending_hash is None:
-                    summary.skipped += 1
-                else:
-                    summary.chunks += self._written(document, doc_hash)
+        group: list[tuple[PreparedDocument, list[DocumentFinding]]] = []
+        size, target = 0, self.FIRST_GROUP
+
+        def write() -> None:
+            nonlocal group, size, target
+            if group:
+                began = time.perf_counter()
+                self._written(group)
+                fast = time.perf_counter() - began < self.GROUP_SECONDS
+                target = min(self.GROUP_CHUNKS, target * 2) if fast else max(self.FIRST_GROUP, target // 2)
+                for doc, _ in group:
+                    committed[doc.document.doc_id] = doc.doc_hash
+                    summary.chunks += len(doc.chunks)
                     summary.documents += 1
-                    self.manifest.set_findings(document.doc_id, [f.model_dump() for f in findings])
+                bar.update(len(group))
+            group, size = [], 0
+
+        for raw, outcome in zip(docs, self._outcomes(docs, committed), strict=True):
+            try:
+                prepared, findings = self._checked(outcome, summary)
+                doc_id = prepared.document.doc_id
+                if any(doc.document.doc_id == doc_id for doc, _ in group):
+                    write()  # a repeated doc id: its earlier copy is committed first, as a serial run would
+                if prepared.unchanged or committed.get(doc_id) == prepared.doc_hash:
+                    summary.skipped += 1
+                    bar.update(1)
+                    continue
+                group.append((prepared, findings))
+                size += len(prepared.chunks)
+                if size >= target:
+                    write()
             except (StoreError, EmbeddingError, ConfigError):
                 # the index or the embedder itself failed (locked, disk, server down, wrong vector size):
                 # stop, do not report it once per document
                 raise
             except AulacError as exc:
                 summary.errors.append(SourceError(raw.source or raw.doc_id, str(exc)))
-            bar.update(1)
+                bar.update(1)
+        write()
         bar.close()
         if prune:
             failed = {e.source for e in summary.errors}
+            seen = {raw.doc_id for raw in docs}
             for record in self.manifest.all():
                 if record.doc_id not in seen and record.source not in failed:
                     delete_document(self.index, self.manifest, record.doc_id)

@@ -120,6 +120,12 @@ def trial(name: str, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
     return cat.trial(name).model_dump(mode="json")
 
 
+@router.get("/sandboxes/{name}/examples", summary="Example questions for the chat, from the evaluation set (any key)")
+def examples(name: str, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
+    authorize(key, "list", name)
+    return {"examples": cat.examples(name)}
+
+
 @router.post("/sandboxes/{name}/trial/{action}", summary="Suspend or resume the trial at once (regulator, admin)")
 def change_trial(name: str, action: str, body: TrialChange, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
     caller = authorize(key, "audit", name)

@@ -7,15 +7,15 @@ Every text yields two vectors: with diacritics, and folded (for queries typed wi
 
 from __future__ import annotations
 
-import zlib
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from aulac_rag.sparse.ids import MASK31, syllable_bigram_ids, token_ids
+from aulac_rag.sparse.ids import token_id as _token_id
 from aulac_rag.text.normalize import has_diacritics
-from aulac_rag.text.tokenize import fold_token, folded_tokens, tokenizers
+from aulac_rag.text.tokenize import folded_tokens, syllables, tokenizers
 
 SPARSE_EXACT = "bm25"
 SPARSE_FOLDED = "bm25_folded"
@@ -30,25 +30,21 @@ class SparseVector:
 @lru_cache(maxsize=500_000)
 def token_id(token: str) -> int:
     """Stable 31-bit id of a token (collisions are negligible at corpus vocabularies)."""
-    return zlib.crc32(token.encode("utf-8")) & 0x7FFFFFFF
-
-
-@lru_cache(maxsize=500_000)
-def _token_ids(token: str) -> tuple[int, int]:
-    """Ids of a token with and without diacritics."""
-    return token_id(token), token_id(fold_token(token))
+    return _token_id(token)
 
 
 class BM25SparseEncoder:
     """Encodes passages and queries into BM25 sparse vectors."""
 
     def __init__(self, tokenizer: str = "syllable_bigram", k1: float = 1.2, b: float = 0.75, avg_len: float = 150.0) -> None:
+        self.tokenizer = tokenizer
         self.tokenize = tokenizers.get(tokenizer)
         self.k1, self.b, self.avg_len = k1, b, avg_len
 
-    def _weights(self, ids: np.ndarray, tf: np.ndarray, length: int) -> SparseVector:
-        indices, inverse = np.unique(ids, return_inverse=True)  # merges folded twins and rare hash collisions
-        counts = np.bincount(inverse, weights=tf)
+    def _weights(self, ids: np.ndarray, length: int) -> SparseVector:
+        """BM25 document weights from one id per token occurrence."""
+        indices, tf = np.unique(ids, return_counts=True)  # merges folded twins and rare hash collisions
+        counts = tf.astype(np.float64)
         norm = self.k1 * (1 - self.b + self.b * length / self.avg_len)
         return SparseVector(indices.tolist(), (counts * (self.k1 + 1) / (counts + norm)).tolist())
 
@@ -59,16 +55,17 @@ class BM25SparseEncoder:
 
     def passage(self, text: str, normalized: bool = False) -> dict[str, SparseVector]:
         """Both vectors of a passage; ``normalized=True`` when ``normalize_text`` already ran."""
-        tokens = self.tokenize(text, normalized=normalized)
-        if not tokens:
+        if self.tokenizer == "syllable_bigram":  # the default: pair ids without building pair strings
+            units = syllables(text, normalized)
+            ids = syllable_bigram_ids(units) if units else np.zeros(0, dtype=np.int64)
+        else:
+            ids = token_ids(self.tokenize(text, normalized=normalized))
+        if not len(ids):
             empty = SparseVector([], [])
             return {SPARSE_EXACT: empty, SPARSE_FOLDED: empty}
-        counts = Counter(tokens)  # count strings first: one lookup per distinct token
-        ids = np.array(list(map(_token_ids, counts)), dtype=np.int64)
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         return {
-            SPARSE_EXACT: self._weights(ids[:, 0], tf, len(tokens)),
-            SPARSE_FOLDED: self._weights(ids[:, 1], tf, len(tokens)),
+            SPARSE_EXACT: self._weights(ids >> 31, len(ids)),
+            SPARSE_FOLDED: self._weights(ids & MASK31, len(ids)),
         }
 
     def query(self, text: str) -> tuple[str, SparseVector]:

@@ -22,6 +22,8 @@ _UNICODE_VI = re.compile("[ăĂđĐơƠưƯ\u1ea0-\u1ef9]")
 def detect_legacy_encoding(text: str) -> str | None:
     """``"TCVN3"``, ``"VNI"`` or ``None`` when the text looks like real Unicode."""
     vietnamese = len(_UNICODE_VI.findall(text))
+    if vietnamese > len(text) * 0.01:  # letters <= len(text): real Unicode, no need to count letters
+        return None
     letters = len(_LETTER.findall(text))
     if letters < 20 or vietnamese > letters * 0.01:
         return None

@@ -1,18 +1,26 @@
-"""How answers look, on hand-made Answers: mode badges and each kind of guardrail outcome."""
+"""How answers look, on hand-made Answers: mode badges and each kind of reply (answer, not found,
+out of scope, blocked, crisis)."""
 
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
 
-def show(answer_dict: dict) -> AppTest:
-    def script(data: dict) -> None:
+def show(answer_dict: dict, question: str = "") -> AppTest:
+    def script(data: dict, question: str) -> None:
         from aulac_rag.pipeline import Answer
         from aulac_rag.ui.answers import render_answer
 
-        render_answer(Answer.from_dict(data), {"luat-bhyt.md": "Luật Bảo hiểm y tế"})
+        examples = ["Gửi tiết kiệm có được bảo hiểm không?", "Lãi chậm trả tính thế nào?"]
+        render_answer(
+            Answer.from_dict(data),
+            {"luat-bhyt.md": "Luật Bảo hiểm y tế"},
+            question,
+            examples=examples,
+            on_example=print,
+        )
 
-    at = AppTest.from_function(script, args=(answer_dict,), default_timeout=30).run()
+    at = AppTest.from_function(script, args=(answer_dict, question), default_timeout=30).run()
     assert not at.exception, at.exception
     return at
 
@@ -34,10 +42,14 @@ BASE = {
 }
 
 
+def markdown(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
 def test_llm_badge_and_citation_passage() -> None:
     at = show(BASE)
-    md = [m.value for m in at.markdown]
-    assert ":blue-badge[:material/psychology: Chế độ: LLM]" in md
+    md = markdown(at)
+    assert ":blue-badge[:material/psychology: AI tóm tắt từ tài liệu]" in md
     assert "Người bệnh được hưởng 80% chi phí [1]." in md
     [expander] = at.expander
     assert expander.label == "[1] Luật Bảo hiểm y tế"
@@ -45,14 +57,25 @@ def test_llm_badge_and_citation_passage() -> None:
     assert any("Luật Bảo hiểm y tế" in v and "luat-bhyt.md" in v for v in inside)
     assert "**Điều / mục:** Điều 22. Mức hưởng" in inside
     assert "> Được hưởng 80% chi phí." in inside
+    assert not at.caption  # the question was searched as asked: no "Đã hiểu câu hỏi là"
 
 
-def test_extractive_badge() -> None:
+def test_extractive_badge_says_the_text_is_quoted() -> None:
     at = show(dict(BASE, mode="extractive"))
-    assert ":orange-badge[:material/format_quote: Chế độ: Trích xuất]" in [m.value for m in at.markdown]
+    badges = [m for m in markdown(at) if "-badge[" in m]
+    assert badges == [":orange-badge[:material/format_quote: Trích nguyên văn từ tài liệu]"]
+    assert not any("Trích xuất" in m or "Chế độ" in m for m in markdown(at))
 
 
-def test_blocked_is_an_error_box_without_the_answer_repeated() -> None:
+def test_a_rewritten_follow_up_shows_what_was_searched() -> None:
+    searched = "Mức hưởng bảo hiểm y tế khi khám trái tuyến là bao nhiêu?"
+    at = show(dict(BASE, standalone_question=searched), question="Còn trái tuyến thì sao?")
+    assert [c.value for c in at.caption] == [f":material/manage_search: Đã hiểu câu hỏi là: *{searched}*"]
+    same = show(dict(BASE, standalone_question="còn trái tuyến thì sao"), question="Còn trái tuyến thì sao?")
+    assert not same.caption
+
+
+def test_blocked_is_one_error_box_without_the_answer_repeated() -> None:
     message = "Xin lỗi, tôi không thể làm theo yêu cầu này."
     at = show(
         dict(
@@ -60,27 +83,90 @@ def test_blocked_is_an_error_box_without_the_answer_repeated() -> None:
             answer=message,
             citations=[],
             refused=True,
-            guardrails=[{"rule": "injection", "action": "block", "message": message}],
+            guardrails=[
+                {"rule": "injection", "action": "block", "message": message},
+                {"rule": "semantic.injection", "action": "block", "message": message},
+            ],
         )
     )
     assert len(at.error) == 1 and message in at.error[0].value
-    assert not at.warning and not at.expander
-    assert message not in [m.value for m in at.markdown]
+    assert not at.warning and not at.info and not at.expander
+    assert message not in markdown(at)
+    assert not any("-badge[" in m for m in markdown(at))
 
 
-def test_escalated_is_a_warning_with_the_hotline() -> None:
-    message = "Hãy gọi ngay 115. Đường dây nóng Bộ Y tế: 1900 9095."
+def test_stock_tip_refusal_is_one_box_and_says_its_disclaimer_once() -> None:
+    tip = "Tôi không thể khuyến nghị bạn mua cổ phiếu cụ thể. Thông tin không phải là lời khuyên đầu tư."
+    other = "Tôi không thể hỗ trợ yêu cầu này vì có thể gây hại hoặc vi phạm pháp luật, quy định."
+    at = show(
+        dict(
+            BASE,
+            answer=tip,
+            citations=[],
+            refused=True,
+            guardrails=[
+                {"rule": "personal_investment_advice", "action": "block", "message": tip},
+                {"rule": "semantic.domain_harm", "action": "block", "message": other},
+            ],
+        )
+    )
+    assert [e.value for e in at.error] == [tip]
+    assert not at.warning and not at.info
+    shown = " ".join([e.value for e in at.error] + markdown(at))
+    assert shown.count("không phải là lời khuyên đầu tư") == 1 and other not in shown
+
+
+def test_out_of_scope_is_a_calm_note_with_example_questions() -> None:
+    message = "Xin lỗi, trợ lý này chỉ trả lời các câu hỏi về tài chính. Câu hỏi của bạn nằm ngoài phạm vi này."
+    for rule in ("semantic.out_of_scope", "scope"):
+        at = show(
+            dict(
+                BASE,
+                answer=message,
+                citations=[],
+                refused=True,
+                guardrails=[{"rule": rule, "action": "block", "message": message}],
+            )
+        )
+        assert not at.error and not at.warning, rule
+        assert [i.value for i in at.info] == [message]
+        assert [b.label for b in at.button] == ["Gửi tiết kiệm có được bảo hiểm không?", "Lãi chậm trả tính thế nào?"]
+
+
+def test_crisis_is_one_warning_with_tap_to_call_hotlines_and_no_badge() -> None:
+    message = "Hãy gọi ngay cấp cứu 115. Đường dây hỗ trợ tâm lý Ngày Mai 096 306 1414, Bộ Y tế 1900 9095."
     at = show(
         dict(
             BASE,
             answer=message,
             citations=[],
             refused=True,
-            guardrails=[{"rule": "self_harm", "action": "escalate", "message": message}],
+            guardrails=[
+                {"rule": "self_harm", "action": "escalate", "message": message},
+                {"rule": "semantic.self_harm", "action": "escalate", "message": message},
+            ],
         )
     )
-    assert len(at.warning) == 1 and "1900 9095" in at.warning[0].value
-    assert not at.error
+    [warning] = at.warning
+    assert warning.value.startswith("**Cần hỗ trợ ngay.** **Gọi ngay:** [115](tel:115) · ")
+    for link in ("[115](tel:115)", "[096 306 1414](tel:0963061414)", "[1900 9095](tel:19009095)"):
+        assert link in warning.value
+    assert not at.error and not at.info
+    assert not any("-badge[" in m for m in markdown(at))
+
+
+def test_not_found_is_a_note_with_the_next_step() -> None:
+    answer = (
+        "Không tìm thấy thông tin này trong các tài liệu hiện có. Bạn có thể hỏi nhân viên y tế nơi bạn khám. "
+        "Nếu có dấu hiệu nguy hiểm, hãy gọi 115."
+    )
+    notice = [{"rule": "no_context", "action": "notice", "message": "Không tìm thấy thông tin này."}]
+    at = show(dict(BASE, answer=answer, citations=[], mode="extractive", guardrails=notice))
+    [info] = at.info
+    assert info.value.startswith("**Không tìm thấy thông tin này trong các tài liệu hiện có.**")
+    assert "hỏi nhân viên y tế" in info.value and "[115](tel:115)" in info.value
+    assert not at.error and not at.warning
+    assert not any("-badge[" in m for m in markdown(at))
 
 
 def test_pii_and_notices_are_info_notes() -> None:
@@ -94,3 +180,26 @@ def test_pii_and_notices_are_info_notes() -> None:
     assert "Thông tin cá nhân đã được che." in infos
     assert any("trích xuất" in i for i in infos)
     assert not at.error and not at.warning
+
+
+def test_phone_links() -> None:
+    from aulac_rag.ui.answers import hotlines, phone_links
+
+    text = "Gọi 115 hoặc 096 306 1414 (24/7); sốt 39 độ, năm 2024, 1900 9095."
+    assert phone_links(text) == (
+        "Gọi [115](tel:115) hoặc [096 306 1414](tel:0963061414) (24/7); sốt 39 độ, năm 2024, [1900 9095](tel:19009095)."
+    )
+    assert hotlines(text + " Gọi 115.") == ["115", "096 306 1414", "1900 9095"]
+    assert phone_links("80.115.000 đồng, mức 1150") == "80.115.000 đồng, mức 1150"
+
+
+def test_paced_stream_yields_every_word_in_order() -> None:
+    from aulac_rag.ui.answers import paced
+
+    chunks = ["Người bệnh được hưởng 80% chi phí [1].", " Trẻ em dưới 6 tuổi được hưởng 100% [2].", "\n\nGhi chú."]
+    pieces = list(paced(iter(chunks), word_s=0.0))
+    assert "".join(pieces) == "".join(chunks)
+    assert len(pieces) > len(chunks)  # shown word by word, not in one block
+    assert pieces[0] == "Người "
+    slow = list(paced(iter(chunks), word_s=0.001, budget_s=0.0))
+    assert slow == chunks  # past the pacing budget, chunks pass as they come

@@ -37,6 +37,9 @@ CHROMIUM_FLAGS = (
     "--lang=vi-VN",
 )
 DOCS_SCREENSHOT = ROOT / "docs" / "screenshot-chat.png"
+ALERT_INFO = "[data-testid='stAlertContentInfo']"
+ALERT_WARNING = "[data-testid='stAlertContentWarning']"
+ALERT_ERROR = "[data-testid='stAlertContentError']"
 
 
 def _free_port() -> int:
@@ -61,7 +64,7 @@ def streamlit_url(demo_home: Path, tmp_path: Path) -> Iterator[str]:
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer", "--server.maxUploadSize", "50",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -111,42 +114,123 @@ def browser(tmp_path: Path):  # noqa: ANN201 - a selenium WebDriver
         driver.quit()
 
 
+def _messages(driver):  # noqa: ANN001, ANN202
+    from selenium.webdriver.common.by import By
+
+    return driver.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")
+
+
+def _running(driver) -> bool:  # noqa: ANN001
+    from selenium.webdriver.common.by import By
+
+    return bool(driver.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"))
+
+
+def _send(browser, wait, question: str) -> int:  # noqa: ANN001
+    """Type ``question`` in the chat box and press Enter; the number of chat messages before it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+
+    wait.until(lambda d: not _running(d))
+    before = len(_messages(browser))
+    box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")))
+    box.click()
+    box.send_keys(question)
+    box.send_keys(Keys.ENTER)
+    return before
+
+
 def test_browser_asks_and_gets_a_cited_answer(browser, streamlit_url: str, tmp_path: Path) -> None:  # noqa: ANN001
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(streamlit_url)
-    # the answer streams sentence by sentence, so elements are redrawn while we look: retry stale reads
+    # the answer streams word by word, so elements are redrawn while we look: retry stale reads
     wait = WebDriverWait(browser, 120, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,))
-    box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")))
-    box.click()
-    box.send_keys(QUESTION)
-    box.send_keys(Keys.ENTER)
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")))
 
-    def cited_answer(driver) -> list:  # noqa: ANN001
-        """The citation expanders, once the final answer is drawn (badge, [1], sources) and the run is over."""
-        if driver.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"):
-            return []  # the script is still running
-        messages = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")
-        if len(messages) < 2 or "[1]" not in messages[-1].text or "Trích xuất" not in messages[-1].text:
-            return []
+    # the empty chat suggests the sandbox's own questions; no developer menu, no English labels, no server path
+    wait.until(lambda d: "Ví dụ, bấm để hỏi" in d.find_element(By.TAG_NAME, "body").text)
+    page = browser.find_element(By.TAG_NAME, "body").text
+    assert "Đi khám bảo hiểm y tế đúng tuyến" in page
+    assert "Deploy" not in page and "Sandbox" not in page and "Lĩnh vực / Bộ tài liệu" in page
+    assert "Kết nối:" not in page and str(Path.home()) not in page
+
+    # 1. a question: the text streams in (it grows over several frames), then badge and sources settle
+    before = _send(browser, wait, QUESTION)
+    seen: list[str] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            messages = _messages(browser)
+            if len(messages) >= before + 2:
+                text = messages[-1].text
+                if text and (not seen or seen[-1] != text):
+                    seen.append(text)
+                if "80%" in text and not _running(browser) and "Nguồn trích dẫn" in text:
+                    break
+        except StaleElementReferenceException:
+            pass
+        time.sleep(0.05)
+    partial = [t for t in seen if "80%" not in t or "Nguồn trích dẫn" not in t]
+    assert len({len(t) for t in partial}) >= 3, seen  # several growing frames, not one block
+    assert any("Đang soạn câu trả lời" in t for t in seen), seen  # the badge row held its place while streaming
+    messages = _messages(browser)
+    assert QUESTION in messages[before].text
+    final = messages[-1].text
+    assert "80%" in final and "Trích nguyên văn từ tài liệu" in final and "Trích xuất" not in final
+
+    # open the first citation: its source passage is shown
+    def citations(driver) -> list:  # noqa: ANN001
         return [
             e for e in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stExpander'] summary") if "[1]" in e.text
         ]
 
-    wait.until(cited_answer)
-    messages = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")
-    assert QUESTION in messages[0].text
-    assert "80%" in messages[-1].text and "Trích xuất" in messages[-1].text
-
-    # open the first citation: its source passage is shown
-    wait.until(lambda d: cited_answer(d) and (cited_answer(d)[0].click() or True))
+    wait.until(lambda d: citations(d) and (citations(d)[0].click() or True))
     wait.until(lambda d: "Tài liệu:" in d.find_element(By.CSS_SELECTOR, "[data-testid='stExpander']").text)
     time.sleep(0.5)  # let the expander animation finish before the screenshot
     shot = tmp_path / "screenshot-chat.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
     if os.environ.get("AULAC_UPDATE_SCREENSHOT"):  # refresh the README's picture on request only
         shutil.copyfile(shot, DOCS_SCREENSHOT)
+
+    # 2. a follow-up in the same chat is answered with its own sources
+    before = _send(browser, wait, "Thế còn khám trái tuyến thì được hưởng bao nhiêu?")
+    wait.until(lambda d: len(_messages(d)) >= before + 2 and not _running(d) and "[1]" in _messages(d)[-1].text)
+    assert "Trích nguyên văn từ tài liệu" in _messages(browser)[-1].text
+
+    # 3. off topic: a calm note (no red error box) with example questions to click
+    def last_with(driver, selector: str, text: str):  # noqa: ANN001, ANN202
+        """The last chat message once it holds ``selector`` with ``text`` and the run is over, else None."""
+        messages = _messages(driver)
+        if not messages or _running(driver):
+            return None
+        found = messages[-1].find_elements(By.CSS_SELECTOR, selector)
+        return messages[-1] if any(text in e.text for e in found) else None
+
+    before = _send(browser, wait, "Giá vé tàu từ Hà Nội vào Sài Gòn là bao nhiêu?")
+    last = wait.until(lambda d: len(_messages(d)) >= before + 2 and last_with(d, ALERT_INFO, "ngoài phạm vi"))
+    assert not last.find_elements(By.CSS_SELECTOR, ALERT_ERROR)
+    assert len(last.find_elements(By.CSS_SELECTOR, "button")) >= 3  # the sandbox's example questions
+
+    # 4. a crisis: one warning, hotlines as tap-to-call links, no mode badge and no rating buttons
+    before = _send(browser, wait, "Tôi muốn tự tử, tôi không muốn sống nữa")
+    last = wait.until(lambda d: len(_messages(d)) >= before + 2 and last_with(d, ALERT_WARNING, "Cần hỗ trợ ngay"))
+    time.sleep(1.0)  # the run's last redraw
+    last = _messages(browser)[-1]
+    links = [a.get_attribute("href") for a in last.find_elements(By.CSS_SELECTOR, "a[href^='tel:']")]
+    assert "tel:115" in links and "tel:0963061414" in links, links
+    assert len(last.find_elements(By.CSS_SELECTOR, ALERT_WARNING)) == 1
+    assert "Trích nguyên văn" not in last.text and "111" not in last.text
+    assert not last.find_elements(By.CSS_SELECTOR, "[data-testid='stFeedback'], [data-testid='stButtonGroup']")
+    crisis = tmp_path / "screenshot-crisis.png"
+    browser.execute_script("arguments[0].scrollIntoView()", last)
+    assert browser.save_screenshot(str(crisis))
+    if os.environ.get("AULAC_SCREENSHOT_DIR"):  # keep the pictures for a person to look at
+        folder = Path(os.environ["AULAC_SCREENSHOT_DIR"])
+        folder.mkdir(parents=True, exist_ok=True)
+        for picture in (shot, crisis):
+            shutil.copyfile(picture, folder / picture.name)

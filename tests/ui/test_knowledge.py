@@ -43,12 +43,30 @@ def test_regulator_sees_documents_but_cannot_upload(app, keys) -> None:  # noqa:
     assert (table["Số đoạn"] > 0).all()
 
 
+def sidebar_count(app) -> str:  # noqa: ANN001
+    return next(c.value for c in app.sidebar.caption if "tài liệu ·" in c.value)
+
+
+def test_uploader_speaks_vietnamese_with_the_sandbox_limit(app, keys) -> None:  # noqa: ANN001
+    open_page(app, keys["admin"])
+    [uploader] = app.get("file_uploader")
+    label = uploader.proto.label
+    assert label == "Chọn tệp PDF, DOCX, TXT hoặc MD (tối đa 50 MB mỗi tệp)"
+    assert uploader.proto.max_upload_size_mb == 50
+    assert not any(word in label.lower() for word in ("upload", "browse", "drag", "per file"))
+    css = " ".join(h.proto.body for h in app.get("html"))
+    assert "Kéo thả tệp vào đây · tối đa 50 MB mỗi tệp" in css and "Chọn tệp" in css
+    assert [b.label for b in app.button if b.key == "kb_ingest"] == ["Nạp vào kho"]
+
+
 def test_admin_uploads_one_good_and_one_broken_file(app, keys, demo_home: Path) -> None:  # noqa: ANN001
     open_page(app, keys["admin"])
     before = len(app.dataframe[0].value)
-    app.file_uploader(key="kb_files").set_value(
+    count_before = sidebar_count(app)
+    app.file_uploader(key="kb_files_0").set_value(
         [
             ("hong.pdf", b"%PDF-1.4 this is not really a pdf", "application/pdf"),
+            ("rong.txt", b"   \n", "text/plain"),
             ("gio-lam-viec.md", NOTE, "text/markdown"),
         ]
     ).run()
@@ -57,10 +75,15 @@ def test_admin_uploads_one_good_and_one_broken_file(app, keys, demo_home: Path) 
     errors = [e.value for e in app.error]
     successes = [s.value for s in app.success]
     assert any("hong.pdf" in e and "không nạp được" in e for e in errors), errors
+    assert any("rong.txt" in e and "tệp rỗng" in e for e in errors), errors
+    assert not any("empty file" in e for e in errors), errors
     assert any("gio-lam-viec.md" in s and "đoạn" in s for s in successes), successes
     table = app.dataframe[0].value
     assert len(table) == before + 1 and "gio-lam-viec.md" in set(table["Mã tài liệu"])
-    assert app.get("progress")
+    # the sidebar counts the new document at once, and the uploader is empty again
+    assert sidebar_count(app) != count_before
+    assert f"{before + 1} tài liệu" in sidebar_count(app), sidebar_count(app)
+    assert app.file_uploader(key="kb_files_1")
     # the new document answers in the chat
     app.switch_page("views/chat.py").run()
     app.chat_input[0].set_value("Phòng khám mở cửa từ mấy giờ sáng?").run()

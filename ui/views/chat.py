@@ -8,12 +8,20 @@ import streamlit as st
 
 from aulac_rag.errors import AulacError
 from aulac_rag.limits import DEFAULT_LIMITS
-from aulac_rag.ui.answers import render_answer, render_feedback
+from aulac_rag.ui.answers import PENDING_BADGE, paced, render_answer, render_examples, render_feedback, wants_feedback
 from aulac_rag.ui.common import context
+
+
+def ask_example(question: str) -> None:
+    st.session_state["pending_question"] = question
+
 
 ctx = context()
 st.title(":material/chat: Hỏi đáp")
-st.caption(f"Sandbox **{ctx.sandbox}** — câu trả lời chỉ dựa trên tài liệu của sandbox và luôn kèm trích dẫn [n].")
+st.caption(
+    f"Lĩnh vực **{ctx.sandbox_info.get('description') or ctx.sandbox}** — câu trả lời chỉ dựa trên các tài liệu "
+    "đã được nạp và luôn ghi nguồn [n]."
+)
 try:
     trial = ctx.client.trial(ctx.sandbox)
 except AulacError:
@@ -21,7 +29,7 @@ except AulacError:
 if trial.get("disclosure"):  # people must be able to tell that an AI answers them (Law on AI, Art. 11.1)
     st.info(trial["disclosure"], icon=":material/smart_toy:")
 elif trial.get("state") == "development":
-    st.caption("Trợ lý AI · " + str(trial.get("message", "")))
+    st.caption("Trợ lý AI · đang trong giai đoạn phát triển, chưa thử nghiệm chính thức.")
 if trial and not trial.get("answering", True):
     st.warning(str(trial.get("message", "")), icon=":material/pause_circle:")
 
@@ -32,38 +40,56 @@ try:
     titles = ctx.client.document_titles(ctx.sandbox)
 except AulacError:
     titles = {}
+try:
+    examples = ctx.client.examples(ctx.sandbox)
+except AulacError:
+    examples = []
 
 if not turns:
-    st.info(
-        "Hãy đặt một câu hỏi, ví dụ: *Mức hưởng bảo hiểm y tế khi khám đúng tuyến là bao nhiêu?*",
-        icon=":material/lightbulb:",
-    )
+    st.info("Hãy đặt một câu hỏi bằng tiếng Việt về các tài liệu của lĩnh vực này.", icon=":material/lightbulb:")
+    render_examples(examples, ask_example, "empty", "Ví dụ, bấm để hỏi:")
 
-for turn in turns:
+for i, turn in enumerate(turns):
     with st.chat_message("user"):
         st.markdown(turn["question"])
     with st.chat_message("assistant"):
-        render_answer(turn["answer"], titles)
-        render_feedback(ctx, turn)
+        latest = i == len(turns) - 1
+        render_answer(
+            turn["answer"],
+            titles,
+            turn["question"],
+            examples=examples,
+            on_example=ask_example if latest else None,
+            key=turn["id"],
+        )
+        if wants_feedback(turn["answer"]):
+            render_feedback(ctx, turn)
 
 if turns and st.button("Xoá lịch sử trò chuyện", icon=":material/delete:", type="tertiary"):
     turns.clear()
     st.rerun()
 
-question = st.chat_input("Nhập câu hỏi bằng tiếng Việt…", max_chars=DEFAULT_LIMITS.max_question_chars)
+typed = st.chat_input("Nhập câu hỏi bằng tiếng Việt…", max_chars=DEFAULT_LIMITS.max_question_chars)
+question = typed or st.session_state.pop("pending_question", None)
 if question:
     with st.chat_message("user"):
         st.markdown(question)
     with st.chat_message("assistant"):
         history = [(t["question"], t["answer"].answer) for t in turns]
+        badges, body = st.empty(), st.empty()  # the answer's frame, drawn before any text arrives
+        badges.markdown(PENDING_BADGE)
+        turn_id = uuid.uuid4().hex[:12]
         try:
-            with st.spinner("Đang tìm trong tài liệu…"):
-                participant = st.session_state.setdefault("participant", f"anon-{uuid.uuid4().hex[:10]}")
-                stream = ctx.client.ask(ctx.sandbox, question, history, ctx.access, participant)
-            st.write_stream(stream)
+            with body.container():
+                with st.spinner("Đang tìm trong tài liệu…"):
+                    participant = st.session_state.setdefault("participant", f"anon-{uuid.uuid4().hex[:10]}")
+                    stream = ctx.client.ask(ctx.sandbox, question, history, ctx.access, participant)
+                st.write_stream(paced(stream))
             answer = stream.answer()
         except AulacError as exc:
-            st.error(f"Không trả lời được: {exc}", icon=":material/error:")
+            badges.empty()
+            body.error(f"Không trả lời được: {exc}", icon=":material/error:")
             st.stop()
-    turns.append({"id": uuid.uuid4().hex[:12], "sandbox": ctx.sandbox, "question": question, "answer": answer})
+        render_answer(answer, titles, question, examples=examples, key=turn_id, slots=(badges, body))
+    turns.append({"id": turn_id, "sandbox": ctx.sandbox, "question": question, "answer": answer})
     st.rerun()

@@ -11,13 +11,43 @@ import streamlit as st
 
 from aulac_rag.errors import AulacError
 from aulac_rag.ui.client import UnsupportedByApi
-from aulac_rag.ui.common import Context, context, require
+from aulac_rag.ui.common import Context, context, require, sandbox_label
 
 FILE_TYPES = ["pdf", "docx", "txt", "md"]
+#: the readers' errors (in English, for the CLI's logs) as the page says them
+ERRORS_VI = (
+    ("empty file", "tệp rỗng, không có văn bản để lập chỉ mục"),
+    ("encrypted PDF", "PDF có mật khẩu; hãy gỡ mật khẩu rồi tải lên lại"),
+    ("unsupported file type", "loại tệp không được hỗ trợ (chỉ nhận PDF, DOCX, TXT, MD)"),
+    ("file too large", "tệp quá lớn"),
+)
+
+
+def error_vi(detail: str) -> str:
+    """A reader's error in Vietnamese; an unknown one keeps its technical detail after a Vietnamese lead."""
+    for english, vietnamese in ERRORS_VI:
+        if english.lower() in detail.lower():
+            return vietnamese
+    return f"tệp hỏng hoặc không đọc được (chi tiết kỹ thuật: {detail})"
+
+
+def uploader_css(limit_mb: float) -> str:
+    """Streamlit's uploader speaks English ("Drag and drop", "per file", "Browse files"): say it in Vietnamese."""
+    limit = f"{limit_mb:g} MB"
+    return f"""<style>
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{
+  content: "Kéo thả tệp vào đây · tối đa {limit} mỗi tệp · PDF, DOCX, TXT, MD"; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzone"] button {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzone"] button::after {{ content: "Chọn tệp"; font-size: 0.875rem; }}
+</style>"""
+
 
 ctx = context()
 st.title(":material/library_books: Kho tài liệu")
-st.caption(f"Tài liệu của sandbox **{ctx.sandbox}**: tải lên, xem số đoạn đã lập chỉ mục, xoá.")
+st.caption(
+    f"Tài liệu của lĩnh vực **{sandbox_label(ctx.sandbox, ctx.sandbox_info.get('domain'))}**: tải lên, xem số đoạn đã lập chỉ mục, xoá."
+)
 
 
 def _flash() -> None:
@@ -50,10 +80,10 @@ def _upload(ctx: Context, files: list) -> None:
             try:
                 summary = ctx.client.ingest_file(ctx.sandbox, path, ctx.access)
             except AulacError as exc:
-                results.append(("error", f"**{name}**: không nạp được — {exc}"))
+                results.append(("error", f"**{name}**: không nạp được — {error_vi(str(exc))}"))
                 continue
             if summary.errors:
-                detail = "; ".join(e.error for e in summary.errors)
+                detail = "; ".join(error_vi(e.error) for e in summary.errors)
                 results.append(("error", f"**{name}**: không nạp được — {detail}"))
             elif summary.skipped and not summary.documents:
                 results.append(("info", f"**{name}**: không thay đổi (đã có trong kho)."))
@@ -61,10 +91,14 @@ def _upload(ctx: Context, files: list) -> None:
                 results.append(("success", f"**{name}**: {summary.chunks} đoạn đã được lập chỉ mục."))
             for finding in summary.flagged:
                 results.append(
-                    ("warning", f"**{name}**: tài liệu chứa câu lệnh nhắm vào trợ lý ({finding.rule}): “{finding.excerpt}”")
+                    (
+                        "warning",
+                        f"**{name}**: tài liệu chứa câu lệnh nhắm vào trợ lý ({finding.rule}): “{finding.excerpt}”",
+                    )
                 )
     bar.progress(1.0, text=f"Xong: {len(files)} tệp.")
     st.session_state["kb_flash"] = results
+    st.session_state["kb_uploads"] = st.session_state.get("kb_uploads", 0) + 1  # a fresh, empty uploader
 
 
 if require(ctx, ("audit", "ingest"), "Kho tài liệu"):
@@ -75,14 +109,23 @@ if require(ctx, ("audit", "ingest"), "Kho tài liệu"):
     if not can_ingest:
         st.info("Chỉ khóa **quản trị (admin)** mới được tải lên hoặc xoá tài liệu.", icon=":material/lock:")
     else:
+        try:
+            limit_mb = float(ctx.client.sandbox_settings(ctx.sandbox, ctx.access).get("max_file_mb") or 50)
+        except AulacError:
+            limit_mb = 50.0
+        st.html(uploader_css(limit_mb))
         files = st.file_uploader(
-            "Chọn tệp PDF, DOCX, TXT hoặc MD", type=FILE_TYPES, accept_multiple_files=True, key="kb_files"
+            f"Chọn tệp PDF, DOCX, TXT hoặc MD (tối đa {limit_mb:g} MB mỗi tệp)",
+            type=FILE_TYPES,
+            accept_multiple_files=True,
+            key=f"kb_files_{st.session_state.get('kb_uploads', 0)}",
+            max_upload_size=max(1, int(limit_mb)),
         )
-        if st.button("Nạp vào sandbox", type="primary", icon=":material/upload:", disabled=not files, key="kb_ingest"):
+        if st.button("Nạp vào kho", type="primary", icon=":material/upload:", disabled=not files, key="kb_ingest"):
             _upload(ctx, files)
-            _flash()
+            st.rerun()  # the sidebar's counts and the list below are drawn again with the new documents
 
-    st.subheader("Tài liệu trong sandbox")
+    st.subheader("Tài liệu trong kho")
     documents: list[dict[str, Any]] | None
     try:
         documents = ctx.client.documents(ctx.sandbox, ctx.access)
@@ -95,7 +138,7 @@ if require(ctx, ("audit", "ingest"), "Kho tài liệu"):
     if documents is not None:
         if not documents:
             st.info(
-                "Sandbox chưa có tài liệu nào. Hãy tải lên hoặc chạy `aulac ingest TÊN --demo`.",
+                "Kho chưa có tài liệu nào. Hãy tải tài liệu lên ở trên.",
                 icon=":material/inbox:",
             )
         else:
