@@ -33,6 +33,7 @@ KIND_LABELS: dict[str, str] = {
     "llm_error": "lỗi mô hình ngôn ngữ",
     "retrieval_error": "lỗi truy xuất",
     "feedback": "phản hồi 👎",
+    "evaluation_breach": "không đạt ngưỡng đánh giá",
     "manual": "ghi nhận thủ công",
 }
 SEVERITY_LABELS: dict[str, str] = {"low": "thấp", "medium": "trung bình", "high": "cao", "critical": "nghiêm trọng"}

@@ -19,6 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
 from aulac_rag.audit import AuditEntry, AuditLog
 from aulac_rag.errors import ConfigError
 from aulac_rag.home import resolve_home
@@ -206,6 +208,54 @@ class SandboxService:
         change = trial.change(action, by=f"{caller.key_id} ({caller.role})", reason=reason)
         self._audit_event(name, caller, "trial", action, f"→ {change.state}: {change.reason}".strip())
         return trial.status()
+
+    def trial_check(self, name: str, *, caller: Caller, limit: int | None = None) -> TrialCheck:
+        """The scheduled check of a running trial (``aulac trial check``, e.g. from cron): run the evaluation
+        set and the red-team suite, compare with the plan's exit criteria and with the previous full
+        run (drift), open an ``evaluation_breach`` incident per criterion not met, and audit the check.
+        ``limit`` runs part of the set: such a run is marked partial and never becomes a report's headline."""
+        from datetime import datetime, timezone
+
+        from aulac_rag.report.trial_facts import ReportPeriod, evaluation_facts
+        from aulac_rag.trial import incident_rule
+
+        box = self.sandbox(name)
+        plan = trial_of(box).plan
+        now = datetime.now(timezone.utc)
+        period = ReportPeriod(kind="periodic", since=date(2000, 1, 1), until=now.date())
+        before = evaluation_facts(box, plan, period)
+        previous = {c["name"]: c["value"] for c in (before["run"] or {}).get("checks", [])}
+        run, summary = self.evaluate(name, limit=limit)
+        measured = {c.name: c.value for c in run.checks}
+        lower = {c.name: c.lower_is_better for c in run.checks}
+        criteria = []
+        for metric, target in (plan.exit_criteria if plan is not None else {}).items():
+            value = measured.get(metric)
+            met = None if value is None else (value <= target if lower.get(metric) else value >= target)
+            criteria.append(CriterionResult(name=metric, value=value, threshold=target, met=met))
+        drift = {
+            metric: DriftEntry(previous=previous.get(metric), current=value)
+            for metric, value in measured.items()
+            if value is not None
+        }
+        opened: list[int] = []
+        if limit is None:  # a partial run says nothing about the trial as a whole: no incident from it
+            rule = incident_rule(plan.incidents if plan is not None else {}, "evaluation_breach")
+            store = IncidentStore.for_home(self.home)
+            for item in criteria:
+                if item.met is False:
+                    text = (f"Kiểm tra định kỳ: chỉ số {item.name} = {item.value:.3f} chưa đạt ngưỡng "
+                            f"{item.threshold:g} của kế hoạch thử nghiệm ({summary['run_dir']}).")  # fmt: skip
+                    opened.append(store.open(name, "evaluation_breach", rule.severity, text,
+                                             deadline_hours=rule.deadline_hours).id)  # fmt: skip
+        met = None if not criteria or any(c.met is None for c in criteria) else all(c.met for c in criteria)
+        check = TrialCheck(
+            sandbox=name, time=now.isoformat(timespec="seconds"), partial=limit is not None, items=len(run.items),
+            run_dir=str(summary["run_dir"]), criteria=criteria, met=met, drift=drift, incidents=opened,
+        )  # fmt: skip
+        verdict = "đạt" if met else ("chưa đủ số liệu" if met is None else "KHÔNG đạt")
+        self._audit_event(name, caller, "trial", "check", f"kiểm tra định kỳ: {verdict}; sự cố mở: {len(opened)}")
+        return check
 
     def decide_trial(self, name: str, decision: str, *, caller: Caller, note: str = "") -> TrialStatus:
         """Record the regulator's decision on the trial (audited as a ``trial`` event)."""
@@ -398,6 +448,40 @@ class SandboxService:
             "skipped": run.skipped,
         }
         return run, summary
+
+
+class CriterionResult(BaseModel):
+    """One exit criterion of the trial plan against the latest check."""
+
+    name: str
+    value: float | None
+    threshold: float
+    met: bool | None
+
+
+class DriftEntry(BaseModel):
+    """A metric at the previous full run and now."""
+
+    previous: float | None
+    current: float
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.previous is None else self.current - self.previous
+
+
+class TrialCheck(BaseModel):
+    """What ``aulac trial check`` found (``--json``)."""
+
+    sandbox: str
+    time: str
+    partial: bool
+    items: int
+    run_dir: str
+    criteria: list[CriterionResult]
+    met: bool | None
+    drift: dict[str, DriftEntry]
+    incidents: list[int]
 
 
 def _locked(retrieve: Retriever, lock: ReadWriteLock) -> Retriever:

@@ -76,6 +76,7 @@ DEFAULT_INCIDENTS: dict[str, IncidentRule] = {
     "llm_error": IncidentRule(severity="medium", deadline_hours=72),
     "retrieval_error": IncidentRule(severity="medium", deadline_hours=72),
     "feedback": IncidentRule(severity="low", deadline_hours=168),
+    "evaluation_breach": IncidentRule(severity="medium", deadline_hours=72),
     "manual": IncidentRule(severity="medium", deadline_hours=72),
 }
 

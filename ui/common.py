@@ -45,6 +45,10 @@ class Context:
         return self.access is not None and self.access.can(action, self.sandbox)
 
 
+#: Streamlit's own run indicator says "Running… Stop" in English; the pages show their own Vietnamese spinners
+HIDE_RUN_INDICATOR = "<style>[data-testid='stStatusWidget'] { visibility: hidden; }</style>"
+
+
 @st.cache_resource(show_spinner=False)
 def _client(api_url: str, home: str) -> AulacClient:
     return client_from_env()
@@ -58,6 +62,7 @@ def get_client() -> AulacClient:
 def sidebar() -> Context:
     """Draw the sidebar (sandbox, API key, connection) and remember the context for the page."""
     client = get_client()
+    st.html(HIDE_RUN_INDICATOR)
     with st.sidebar:
         st.markdown("### :material/spa: Âu Lạc RAG")
         key_text = st.text_input(

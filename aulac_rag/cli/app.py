@@ -36,13 +36,13 @@ def upload_limit_mb(home: str | None = None) -> int:
 
 
 def streamlit_command(host: str, port: int, upload_mb: int) -> list[str]:
-    """``streamlit run`` for the app: headless, no usage statistics, no developer menu ("Deploy"),
+    """``streamlit run`` for the app: headless, no usage statistics, no developer menu ("Deploy", "Rerun"),
     uploads limited to the sandboxes' own file-size limit."""
     return [
         sys.executable, "-m", "streamlit", "run", app_script(),
         "--server.address", host, "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--client.toolbarMode", "viewer", "--server.maxUploadSize", str(upload_mb),
+        "--client.toolbarMode", "minimal", "--server.maxUploadSize", str(upload_mb),
     ]  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""``aulac trial show|suspend|resume|decide|report|history SANDBOX`` and ``aulac incidents SANDBOX``: the controlled trial."""
+"""``aulac trial show|suspend|resume|decide|check|report|history SANDBOX`` and ``aulac incidents SANDBOX``: the controlled trial."""
 
 from __future__ import annotations
 
@@ -133,6 +133,48 @@ def report(
         return
     for fmt, path in files.items():
         typer.echo(f"{fmt}: {path}")
+
+
+@trial_app.command("check")
+def check(
+    sandbox: str = typer.Argument(..., help="Sandbox name."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Run only N questions (partial: no incident)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+) -> None:
+    """The scheduled check (run it from cron on the plan's cadence): the evaluation set and red-team suite
+    against the plan's exit criteria, drift since the previous full run, an incident per criterion not met.
+    Exit code 3 when a criterion is not met."""
+    from aulac_rag.cli.remote import owner_client
+    from aulac_rag.pipeline import Caller
+    from aulac_rag.service import SandboxService, TrialCheck
+
+    remote = owner_client()
+    if remote is not None:  # the app or `aulac serve` holds the index: it runs the check
+        try:
+            result = TrialCheck.model_validate(remote.post(f"/v1/sandboxes/{sandbox}/trial/check", {"limit": limit}))
+        finally:
+            remote.close()
+    else:
+        service = SandboxService()
+        try:
+            result = service.trial_check(sandbox, caller=Caller(key_id="local", role="cli"), limit=limit)
+        finally:
+            service.close()
+    if as_json:
+        emit_json(result.model_dump(mode="json"))
+    else:
+        scope = f"{result.items} câu hỏi" + (" (một phần bộ đánh giá)" if result.partial else "")
+        typer.echo(f"{sandbox}: kiểm tra định kỳ trên {scope} — {result.run_dir}")
+        for item in result.criteria:
+            mark = {True: "đạt", False: "KHÔNG ĐẠT", None: "chưa đo"}[item.met]
+            value = "—" if item.value is None else f"{item.value:.3f}"
+            drift = result.drift.get(item.name)
+            change = f" (trước: {drift.previous:.3f})" if drift is not None and drift.previous is not None else ""
+            typer.echo(f"  {item.name}: {value}{change} / ngưỡng {item.threshold:g} — {mark}")
+        if result.incidents:
+            typer.echo(f"  sự cố đã mở: {', '.join(f'#{i}' for i in result.incidents)} (aulac incidents {sandbox})")
+    if result.met is False:
+        raise typer.Exit(3)
 
 
 @trial_app.command("history")

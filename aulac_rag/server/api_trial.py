@@ -17,11 +17,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from aulac_rag.errors import ConfigError
 from aulac_rag.server.auth import authorize
 from aulac_rag.server.deps import CatalogDep, KeyDep
+from aulac_rag.service import TrialCheck
 
 router = APIRouter(prefix="/v1/sandboxes", tags=["trial"])
 _MEDIA = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf"}
@@ -45,6 +46,18 @@ async def make_trial_report(name: str, body: TrialReportRequest, key: KeyDep, ca
     except ConfigError as exc:
         raise HTTPException(422, str(exc)) from None
     return {"files": [p.name for p in paths.values() if p.suffix in _MEDIA]}
+
+
+class TrialCheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int | None = Field(None, ge=1, description="Questions to run (a partial check opens no incident).")
+
+
+@router.post("/{name}/trial/check", summary="The scheduled check: evaluation vs exit criteria, drift, incidents (regulator, admin)")
+async def check_trial(name: str, body: TrialCheckRequest, key: KeyDep, cat: CatalogDep) -> TrialCheck:
+    caller = authorize(key, "audit", name)
+    return await run_in_threadpool(lambda: cat.trial_check(name, caller=caller, limit=body.limit))
 
 
 @router.get("/{name}/trial-reports", summary="The trial reports written so far, newest first (regulator, admin)")

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aulac_rag.audit import AuditLog
-from aulac_rag.pipeline import AnswerPipeline
+from aulac_rag.pipeline import AnswerPipeline, Caller
+
+if TYPE_CHECKING:
+    from aulac_rag.service import TrialCheck
 
 
 class SandboxCatalog(Protocol):
@@ -52,6 +55,7 @@ class SandboxCatalog(Protocol):
     def examples(self, name: str, n: int = 3) -> list[str]: ...
 
     def reports(self, name: str) -> list[dict[str, Any]]: ...
+    def trial_check(self, name: str, *, caller: Caller, limit: int | None = None) -> TrialCheck: ...
     def report_file(self, name: str, run: str, file: str) -> bytes | None: ...
 
     def change_trial(self, name: str, action: str, *, caller: Any, reason: str = "") -> Any: ...

@@ -204,3 +204,41 @@ def test_the_regulators_decision_is_recorded_and_reported(
     assert json.loads(out)["state"] == "ended"
     code, _, err = run_cli(["ask", "hc", QUESTION], capsys, monkeypatch)
     assert code == 1 and "kết thúc" in err
+
+
+def test_scheduled_check_compares_with_exit_criteria_records_drift_and_opens_incidents(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aulac_rag.audit import AuditLog
+
+    folder = home / "sandboxes" / "hc"
+    questions = [
+        {"id": "q1", "question": QUESTION, "reference": "Người tham gia bảo hiểm y tế.", "reference_doc_ids": ["the.md"],
+         "reference_contexts": ["Thẻ bảo hiểm y tế được cấp cho người tham gia bảo hiểm y tế."]},
+        {"id": "q2", "question": "Học phí đại học năm nay là bao nhiêu?", "reference": "Không có trong tài liệu.",
+         "reference_doc_ids": ["hoc-phi.md"], "reference_contexts": ["Học phí đại học công lập là 15 triệu đồng."]},
+    ]  # fmt: skip
+    (folder / "eval.jsonl").write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in questions), "utf-8")
+    plan = yaml.safe_load((folder / "trial.yaml").read_text(encoding="utf-8"))
+    plan["exit_criteria"] = {"hit_at_k": 0.9}  # one question of two has its document in the index: 0.5
+    (folder / "trial.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
+
+    code, out, _ = run_cli(["trial", "check", "hc", "--limit", "1", "--json"], capsys, monkeypatch)
+    partial = json.loads(out)
+    assert partial["partial"] is True and partial["items"] == 1 and partial["incidents"] == []
+
+    code, out, _ = run_cli(["trial", "check", "hc", "--json"], capsys, monkeypatch)
+    first = json.loads(out)
+    assert code == 3 and first["met"] is False and first["partial"] is False and first["items"] == 2
+    assert first["criteria"] == [{"name": "hit_at_k", "value": 0.5, "threshold": 0.9, "met": False}]
+    assert len(first["incidents"]) == 1 and first["drift"]["hit_at_k"]["previous"] is None  # no full run before
+
+    code, out, _ = run_cli(["incidents", "hc", "--status", "all", "--json"], capsys, monkeypatch)
+    [incident] = [i for i in json.loads(out) if i["kind"] == "evaluation_breach"]
+    assert "hit_at_k" in incident["summary"] and incident["severity"] == "medium"
+
+    code, out, _ = run_cli(["trial", "check", "hc", "--json"], capsys, monkeypatch)
+    second = json.loads(out)
+    assert second["drift"]["hit_at_k"] == {"previous": 0.5, "current": 0.5}  # the previous full run, not the partial one
+    checks = [r for r in AuditLog.for_home(home).rows("hc") if r.get("event") == "trial" and "kiểm tra định kỳ" in str(r)]
+    assert len(checks) == 3

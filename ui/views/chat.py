@@ -49,18 +49,12 @@ if not turns:
     st.info("Hãy đặt một câu hỏi bằng tiếng Việt về các tài liệu của lĩnh vực này.", icon=":material/lightbulb:")
     render_examples(examples, ask_example, "empty", "Ví dụ, bấm để hỏi:")
 
-for i, turn in enumerate(turns):
+for turn in turns:
     with st.chat_message("user"):
         st.markdown(turn["question"])
     with st.chat_message("assistant"):
-        latest = i == len(turns) - 1
         render_answer(
-            turn["answer"],
-            titles,
-            turn["question"],
-            examples=examples,
-            on_example=ask_example if latest else None,
-            key=turn["id"],
+            turn["answer"], titles, turn["question"], examples=examples, on_example=ask_example, key=turn["id"]
         )
         if wants_feedback(turn["answer"]):
             render_feedback(ctx, turn)
@@ -90,6 +84,8 @@ if question:
             badges.empty()
             body.error(f"Không trả lời được: {exc}", icon=":material/error:")
             st.stop()
-        render_answer(answer, titles, question, examples=examples, key=turn_id, slots=(badges, body))
+        render_answer(
+            answer, titles, question, examples=examples, on_example=ask_example, key=turn_id, slots=(badges, body)
+        )
     turns.append({"id": turn_id, "sandbox": ctx.sandbox, "question": question, "answer": answer})
     st.rerun()
