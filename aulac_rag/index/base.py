@@ -167,7 +167,8 @@ class VectorIndex(ABC):
             sparse_hits = self._nearest(sparse_name, sparse, settings.prefetch, filters) if sparse.indices else []
             ranked = linear_fusion(dense_hits, sparse_hits, settings.dense_weight)[: settings.limit]
         else:
-            ranked = self._fused(dense, sparse_name, sparse, settings, filters)
+            # Qdrant orders equal fused scores arbitrarily (RRF ties are common): break ties by id, so runs repeat
+            ranked = sorted(self._fused(dense, sparse_name, sparse, settings, filters), key=lambda kv: (-kv[1], kv[0]))
         payloads = self._payloads([point_id for point_id, _ in ranked])
         return [ScoredPoint(pid, score, payloads[pid]) for pid, score in ranked if pid in payloads]
 

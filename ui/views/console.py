@@ -27,6 +27,13 @@ ACTIONS = {
     "-": "không có quy tắc nào",
 }
 
+#: short Vietnamese names for the audit table (the filter above keeps the rule's own word in brackets)
+ACTION_NAMES = {"allow": "cho phép", "redact": "che / sửa", "block": "chặn", "escalate": "chuyển khẩn cấp",
+                "flag": "gắn cờ", "notice": "thông báo"}  # fmt: skip
+ROLE_NAMES = {"user": "người dùng", "regulator": "cơ quan quản lý", "admin": "quản trị", "ui": "ứng dụng chat",
+              "cli": "dòng lệnh"}  # fmt: skip
+MODE_NAMES = {"extractive": "trích xuất", "llm": "mô hình ngôn ngữ"}
+
 ctx = context()
 st.title(":material/account_balance: Bảng điều khiển giám sát")
 st.caption(f"Dành cho cơ quan quản lý: sandbox **{ctx.sandbox}**.")
@@ -85,12 +92,12 @@ def evaluation_tab(ctx: Context) -> None:
         st.warning("Báo cáo không có chỉ số nào đọc được.")
         return
     passed = chosen.data.get("passed")
-    failed = [r["Chỉ số"] for r in rows if r["Đạt"] is False]
+    failed = [f"{r['Mô tả']} ({r['Chỉ số']})" if r["Mô tả"] != r["Chỉ số"] else r["Chỉ số"] for r in rows if r["Đạt"] is False]
     if passed is True or (passed is None and not failed):
         st.success(f"Đạt mọi ngưỡng ({len(rows)} chỉ số).", icon=":material/check_circle:")
     else:
         st.error(f"Chưa đạt ngưỡng: {', '.join(failed) or 'xem bảng'}.", icon=":material/cancel:")
-    chart = {r["Chỉ số"]: {"Giá trị": r["Giá trị"], "Ngưỡng": r["Ngưỡng"] or 0.0} for r in rows}
+    chart = {r["Mô tả"]: {"Giá trị": r["Giá trị"], "Ngưỡng": r["Ngưỡng"] or 0.0} for r in rows}  # Vietnamese labels
     st.bar_chart(chart_frame(chart), stack=False, y_label="điểm", x_label="chỉ số", height=320)
     st.dataframe(rows, hide_index=True, width="stretch")
     for group, reason in (chosen.data.get("skipped") or {}).items():
@@ -245,12 +252,12 @@ def audit_tab(ctx: Context) -> None:
                 "Seq": row.get("seq"),
                 "Thời gian (UTC)": str(row.get("ts", ""))[:19].replace("T", " "),
                 "Khóa": row.get("key_id"),
-                "Vai trò": row.get("role"),
+                "Vai trò": ROLE_NAMES.get(str(row.get("role")), row.get("role")),
                 "Câu hỏi (đã che PII)": row.get("question"),
-                "Hành động": ", ".join(sorted(_actions(row))),
+                "Hành động": ", ".join(ACTION_NAMES.get(a, a) for a in sorted(_actions(row))),
                 "Sự kiện": EVENTS.get(str(row.get("event", "answer")), row.get("event")),
                 "Từ chối": bool(row.get("refused")),
-                "Chế độ": row.get("mode"),
+                "Chế độ": MODE_NAMES.get(str(row.get("mode")), row.get("mode")),
                 "Độ trễ (ms)": round(float(row.get("latency_ms") or 0), 1),
                 "Băm dòng": str(row.get("row_hash", ""))[:12],
             }

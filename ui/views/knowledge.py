@@ -38,8 +38,8 @@ def uploader_css(limit_mb: float) -> str:
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
 [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{
   content: "Kéo thả tệp vào đây · tối đa {limit} mỗi tệp · PDF, DOCX, TXT, MD"; font-size: 0.875rem; }}
-[data-testid="stFileUploaderDropzone"] button {{ font-size: 0; }}
-[data-testid="stFileUploaderDropzone"] button::after {{ content: "Chọn tệp"; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ display: none; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{ content: "Chọn tệp"; }}
 </style>"""
 
 
