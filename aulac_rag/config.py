@@ -95,13 +95,9 @@ class RetrievalConfig(_Strict):
     chunking: ChunkingConfig = ChunkingConfig()
     reranker: RerankerConfig | None = None  # None: the fused order is final
     rerank_top_n: int = Field(20, ge=1, le=1000)  # how many fused hits the reranker rescores
-    # pseudo-relevance feedback for BM25 (RM3-style, aulac_rag.retrieval.feedback): add the prf_terms best terms
-    # of the prf_docs best BM25 hits to the sparse query at prf_weight; 0 terms: off (bench/RESULTS.md, "Retrieval options")
-    prf_terms: int = Field(0, ge=0, le=100)
-    prf_docs: int = Field(3, ge=1, le=50)
-    prf_weight: float = Field(0.3, ge=0, le=1)
     # document-level aggregation (aulac_rag.retrieval.aggregate): a document scores its best chunk plus this
-    # weight × its other fused chunks' scores; 0: off (bench/RESULTS.md, "Retrieval options")
+    # weight × its other fused chunks' scores; 0: off. It helped one shared set and hurt another (bench/RESULTS.md,
+    # "Retrieval options"), so `aulac tune` tries it per sandbox
     doc_aggregation_weight: float = Field(0.0, ge=0, le=1)
 
     @field_validator("embedder", "reranker", mode="before")

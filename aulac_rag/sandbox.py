@@ -31,7 +31,6 @@ from aulac_rag.ingest.diskspace import ensure_free_space
 from aulac_rag.ingest.manifest import DocumentRecord, IngestManifest
 from aulac_rag.ingest.pipeline import Ingestor, IngestSummary, check_vector_size, delete_document
 from aulac_rag.retrieval.aggregate import aggregate_by_document
-from aulac_rag.retrieval.feedback import feedback_query
 from aulac_rag.retrieval.rerank import Reranker, create_reranker, rerank_hits
 from aulac_rag.retrieval.types import Hit, RetrievalResult
 from aulac_rag.sparse.bm25 import BM25SparseEncoder
@@ -211,10 +210,6 @@ class Sandbox:
                 dense = np.zeros(self._index_dim() or self.embedder.dim)
             t1 = time.perf_counter()
             sparse_name, sparse = self.sparse.query(normalized)
-            if r.prf_terms > 0 and r.fusion != "dense":
-                sparse = feedback_query(
-                    self.index, self.sparse, normalized, sparse_name, sparse, r.prf_docs, r.prf_terms, r.prf_weight, filters
-                )
             t2 = time.perf_counter()
             points = self.index.search(dense.tolist(), sparse_name, sparse, settings, filters)
             t3 = time.perf_counter()

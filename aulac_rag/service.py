@@ -169,6 +169,17 @@ class SandboxService:
 
     # --- feedback --------------------------------------------------------------------------
 
+    def feedback(self, name: str, limit: int = 200) -> list[dict[str, Any]]:
+        """The sandbox's 👍/👎 with their comments, questions and answers (PII masked), newest first."""
+        from aulac_rag.feedback import FeedbackStore
+
+        self.sandbox(name)
+        store = FeedbackStore.for_home(self.home)
+        try:
+            return [entry.to_dict() for entry in store.entries(name, limit)]
+        finally:
+            store.close()
+
     def add_feedback(
         self, name: str, question: str, answer: str, rating: str, comment: str = "", *, caller: Caller
     ) -> int:

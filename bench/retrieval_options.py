@@ -1,4 +1,5 @@
-"""Retrieval options on ../shared/data/retrieval: BM25 pseudo-relevance feedback and document-level aggregation.
+"""Retrieval options on ../shared/data/retrieval: BM25 pseudo-relevance feedback (bench/prf.py) and
+document-level aggregation (``retrieval.doc_aggregation_weight``).
 
 Usage: python bench/retrieval_options.py [--sets vimedaqa,virhe4qa,alqac2023] [--limit-queries N]
 
@@ -27,6 +28,7 @@ from aulac_rag.embeddings.cache import CachedPassageEmbedder  # noqa: E402
 from aulac_rag.sandbox import Sandbox  # noqa: E402
 from aulac_rag.text.normalize import normalize_text  # noqa: E402
 from bench.common import OUT, SHARED_DATA, machine, mean_metrics, ranking_metrics, read_jsonl  # noqa: E402
+from bench.prf import FeedbackEncoder  # noqa: E402
 from bench.retrieval_quality import build  # noqa: E402
 
 BASE = {"fusion": "linear", "dense_weight": 0.4, "prf_terms": 0, "doc_aggregation_weight": 0.0}
@@ -82,7 +84,11 @@ def open_box(name: str, home: Path, distractors: int = 0, build_missing: bool = 
 
 
 def evaluate(box: Sandbox, queries: list[dict], settings: dict[str, Any]) -> float:
-    for key, value in {**BASE, **settings}.items():
+    options = {**BASE, **settings}
+    terms, weight = int(options.pop("prf_terms")), float(options.pop("prf_weight", 0.3))
+    encoder = box.__dict__.setdefault("_plain_sparse", box.sparse)
+    box.__dict__["sparse"] = FeedbackEncoder(encoder, box.index, 3, terms, weight) if terms else encoder
+    for key, value in options.items():
         setattr(box.config.retrieval, key, value)
     rows = []
     for query in queries:

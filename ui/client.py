@@ -101,6 +101,7 @@ class AulacClient(Protocol):
     def audit_verify(self, sandbox: str, access: ApiKey | None) -> dict[str, Any]: ...
     def sandbox_settings(self, sandbox: str, access: ApiKey | None = None) -> dict[str, Any]: ...
     def reports(self, sandbox: str, access: ApiKey | None = None) -> list[Report]: ...
+    def feedback_entries(self, sandbox: str, access: ApiKey | None) -> list[dict[str, Any]]: ...
     def report_file(self, sandbox: str, run: str, file: str, access: ApiKey | None) -> bytes | None: ...
     def can_evaluate(self) -> bool: ...
     def run_evaluation(
@@ -234,6 +235,10 @@ class LocalClient:
     def report_file(self, sandbox: str, run: str, file: str, access: ApiKey | None) -> bytes | None:
         _require(access, "audit", sandbox)
         return self.service.report_file(sandbox, run, file)
+
+    def feedback_entries(self, sandbox: str, access: ApiKey | None) -> list[dict[str, Any]]:
+        _require(access, "audit", sandbox)
+        return self.service.feedback(sandbox)
 
     def can_evaluate(self) -> bool:
         return True
@@ -521,6 +526,9 @@ class ApiClient:
     def reports(self, sandbox: str, access: ApiKey | None = None) -> list[Report]:
         found = self._call("GET", f"/v1/sandboxes/{sandbox}/reports", self._secret(access)).json()
         return [Report(run=r["run"], path=f"{self.where}/v1/sandboxes/{sandbox}/reports", data=r["data"]) for r in found]
+
+    def feedback_entries(self, sandbox: str, access: ApiKey | None) -> list[dict[str, Any]]:
+        return list(self._call("GET", f"/v1/sandboxes/{sandbox}/feedback", self._secret(access)).json())
 
     def report_file(self, sandbox: str, run: str, file: str, access: ApiKey | None) -> bytes | None:
         try:

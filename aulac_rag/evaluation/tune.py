@@ -3,8 +3,8 @@
     result = tune_sandbox(Sandbox("healthcare"), TuneSpace(), folds=5)
     result.best.mrr, result.cv_mrr, result.patch      # in-sample best, cross-validated, sandbox.yaml patch
 
-Search-time settings (fusion, dense weight, RRF k) are varied on the sandbox's own index with
-query vectors computed once. BM25 ``k1``/``b`` are applied when passages are encoded, so each
+Search-time settings (fusion, dense weight, RRF k, document-level aggregation) are varied on the
+sandbox's own index with query vectors computed once. BM25 ``k1``/``b`` are applied when passages are encoded, so each
 (k1, b) pair gets a temporary index rebuilt from the sandbox's chunks (dense vectors from the
 embedding cache); chunk sizes (only when asked) re-ingest the sandbox's sources into one.
 Nothing in the sandbox changes: the result carries a proposed patch of ``retrieval`` keys.
@@ -31,8 +31,7 @@ from aulac_rag.evaluation.retrieval_metrics import dedupe_docs, hit_at_k, recipr
 from aulac_rag.index.base import IndexPoint, SearchSettings, VectorIndex, open_index
 from aulac_rag.ingest.manifest import IngestManifest
 from aulac_rag.ingest.pipeline import Ingestor, index_text, point_id
-from aulac_rag.retrieval.aggregate import document_scores
-from aulac_rag.retrieval.feedback import feedback_query
+from aulac_rag.retrieval.aggregate import aggregate_by_document
 from aulac_rag.retrieval.types import Hit
 from aulac_rag.sparse.bm25 import BM25SparseEncoder, SparseVector
 from aulac_rag.text.normalize import normalize_text
@@ -55,6 +54,7 @@ class TuneSetting(BaseModel):
     bm25_k1: float
     bm25_b: float
     chunk_max_tokens: int
+    doc_aggregation_weight: float = 0.0
 
     @classmethod
     def of(cls, config: RetrievalConfig) -> TuneSetting:
@@ -65,6 +65,7 @@ class TuneSetting(BaseModel):
             bm25_k1=config.bm25_k1,
             bm25_b=config.bm25_b,
             chunk_max_tokens=config.chunking.max_tokens,
+            doc_aggregation_weight=config.doc_aggregation_weight,
         )
 
     def label(self) -> str:
@@ -74,14 +75,15 @@ class TuneSetting(BaseModel):
             mode = f"rrf k={self.rrf_k} dense {self.dense_weight:g}"
         else:
             mode = self.fusion
-        return f"{mode}, k1 {self.bm25_k1:g} b {self.bm25_b:g}, chunks {self.chunk_max_tokens}"
+        aggregation = f", doc aggregation {self.doc_aggregation_weight:g}" if self.doc_aggregation_weight else ""
+        return f"{mode}, k1 {self.bm25_k1:g} b {self.bm25_b:g}, chunks {self.chunk_max_tokens}{aggregation}"
 
     def patch(self, config: RetrievalConfig) -> dict[str, Any]:
         """The ``retrieval`` keys that differ from ``config`` (nested like sandbox.yaml); only keys that matter
         for this fusion (a dense weight is not proposed for DBSF, which ignores it)."""
         current = TuneSetting.of(config)
         changed: dict[str, Any] = {}
-        keys = ["fusion", "bm25_k1", "bm25_b"]
+        keys = ["fusion", "bm25_k1", "bm25_b", "doc_aggregation_weight"]
         if self.fusion in ("linear", "rrf"):
             keys.append("dense_weight")
         if self.fusion == "rrf":
@@ -106,6 +108,7 @@ class TuneSpace(BaseModel):
     bm25_k1s: list[float] = Field(default_factory=lambda: [0.9, 1.2, 1.6])
     bm25_bs: list[float] = Field(default_factory=lambda: [0.4, 0.75])
     chunk_sizes: list[int] = Field(default_factory=list)
+    doc_aggregation_weights: list[float] = Field(default_factory=lambda: [0.0, 0.1])
 
     def search_settings(self) -> list[tuple[str, float, int]]:
         """(fusion, dense_weight, rrf_k) combinations, varied without touching the index."""
@@ -175,7 +178,7 @@ class _QueryVectors:
     """Dense and sparse query vectors, computed once per question (dense through the embedding cache)."""
 
     def __init__(self, sandbox: Sandbox, questions: list[_Question], cache: CachedPassageEmbedder) -> None:
-        self.normalized = normalized = [normalize_text(q.text) for q in questions]
+        normalized = [normalize_text(q.text) for q in questions]
         self.dense: np.ndarray = cache.embed_queries(normalized)
         self.sparse: list[tuple[str, SparseVector]] = [sandbox.sparse.query(t) for t in normalized]
 
@@ -186,26 +189,19 @@ def _score(
     questions: list[_Question],
     settings: SearchSettings,
     k: int,
-    options: RetrievalConfig,
-    encoder: BM25SparseEncoder,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per question: reciprocal rank (@10) and hit@k, over distinct documents; the sandbox's pseudo-relevance
-    feedback and document aggregation (``options``) apply as in :meth:`Sandbox.retrieve_batch`."""
-    rr, hits = np.zeros(len(questions)), np.zeros(len(questions))
+    aggregations: list[float],
+) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Per document-aggregation weight, per question: reciprocal rank (@10) and hit@k over distinct documents
+    (one search per question; aggregation reorders its hits as in :meth:`Sandbox.retrieve_batch`)."""
+    out = {weight: (np.zeros(len(questions)), np.zeros(len(questions))) for weight in aggregations}
     for row, question in enumerate(questions):
         name, sparse = vectors.sparse[row]
-        if options.prf_terms > 0 and settings.fusion != "dense":
-            sparse = feedback_query(
-                index, encoder, vectors.normalized[row], name, sparse, options.prf_docs, options.prf_terms, options.prf_weight
-            )
-        points = index.search(vectors.dense[row].tolist(), name, sparse, settings)
-        if options.doc_aggregation_weight > 0:
-            weights = document_scores([_hit(p.payload, p.score) for p in points], options.doc_aggregation_weight)
-            points = sorted(points, key=lambda p: -weights[str(p.payload.get("doc_id", ""))])
-        ranked = dedupe_docs(str(p.payload.get("doc_id", "")) for p in points)
-        rr[row] = reciprocal_rank(ranked, question.gold, MRR_DEPTH)
-        hits[row] = hit_at_k(ranked, question.gold, k)
-    return rr, hits
+        hits = [_hit(p.payload, p.score) for p in index.search(vectors.dense[row].tolist(), name, sparse, settings)]
+        for weight, (rr, hit) in out.items():
+            ranked = dedupe_docs(h.doc_id for h in aggregate_by_document(hits, weight))
+            rr[row] = reciprocal_rank(ranked, question.gold, MRR_DEPTH)
+            hit[row] = hit_at_k(ranked, question.gold, k)
+    return out
 
 
 def _hit(payload: dict[str, Any], score: float) -> Hit:
@@ -316,7 +312,8 @@ def tune_sandbox(
     r = sandbox.config.retrieval
     current = TuneSetting.of(r)
     k = sandbox.config.evaluation.k
-    depth = max(30, k, r.prefetch if r.doc_aggregation_weight > 0 else 0)  # aggregation sees every fused candidate
+    aggregations = sorted(set(space.doc_aggregation_weights) | {current.doc_aggregation_weight})
+    depth = max(30, k, r.prefetch if any(aggregations) else 0)  # aggregation sees every fused candidate
     notes = ["title weight: not searched (the title is prepended to each chunk's text; there is no separate weight)"]
     documents = _sources(sandbox) if space.chunk_sizes else None
     chunk_sizes = sorted(set(space.chunk_sizes) | {current.chunk_max_tokens})
@@ -338,12 +335,13 @@ def tune_sandbox(
                         variant = current.model_copy(update={"bm25_k1": k1, "bm25_b": b, "chunk_max_tokens": chunk_size})
                         with _variant_index(sandbox, variant, cache, documents, Path(tmp)) as index:
                             for fusion, weight, rrf_k in searches:
-                                setting = variant.model_copy(update={"fusion": fusion, "dense_weight": weight, "rrf_k": rrf_k})
                                 search = SearchSettings(depth, max(r.prefetch, depth), fusion, weight, rrf_k)
-                                rr, hits = _score(index, vectors, questions, search, k, r, sandbox.sparse)
-                                settings.append(setting)
-                                rr_rows.append(rr)
-                                hit_rows.append(hits)
+                                scored = _score(index, vectors, questions, search, k, aggregations)
+                                for aggregation, (rr, hits) in scored.items():
+                                    update = {"fusion": fusion, "dense_weight": weight, "rrf_k": rrf_k, "doc_aggregation_weight": aggregation}
+                                    settings.append(variant.model_copy(update=update))
+                                    rr_rows.append(rr)
+                                    hit_rows.append(hits)
     finally:
         cache.close()
 

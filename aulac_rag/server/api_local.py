@@ -102,6 +102,12 @@ class FeedbackIn(BaseModel):
     comment: str = Field("", max_length=2000)
 
 
+@router.get("/sandboxes/{name}/feedback", summary="👍/👎 with comments, questions and answers, newest first (regulator, admin)")
+def list_feedback(name: str, key: KeyDep, cat: CatalogDep, limit: int = 200) -> list[dict[str, Any]]:
+    authorize(key, "audit", name)
+    return cat.feedback(name, max(1, min(limit, 1000)))
+
+
 @router.post("/sandboxes/{name}/feedback", summary="👍/👎 on an answer; 👎 with a comment opens an incident")
 def feedback(name: str, body: FeedbackIn, key: KeyDep, cat: CatalogDep) -> dict[str, Any]:
     caller = authorize(key, "ask", name)

@@ -146,7 +146,7 @@ def test_the_chat_app_owns_the_home_and_the_cli_ingests_through_it(
     client = client_from_env()  # what the app does at start: no owner yet, so it becomes one
     try:
         assert isinstance(client, LocalClient) and owner_path(home).exists()
-        admin = client.access(KeyStore.for_home(home).create("tiny", "admin")[1], "tiny")
+        admin = client.access(KeyStore.for_home(home).create("tiny", "admin")[1])
         assert admin is not None and len(client.documents("tiny", admin)) == 1  # the index is open in the app
         more = tmp_path / "gio.md"
         more.write_text("# Giờ làm việc\n\nPhòng khám mở cửa từ 7 giờ sáng đến 17 giờ chiều.", encoding="utf-8")

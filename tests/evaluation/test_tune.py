@@ -32,8 +32,9 @@ def test_tune_scores_every_setting_and_cross_validates(tiny_sandbox: str, aulac_
         result = tune_sandbox(box, space, folds=3)
     finally:
         box.close()
-    # 2 linear + 2 rrf + 1 dbsf + the current linear 0.4, for each of (0.9, 0.4), (0.9, 0.75), (1.2, 0.4), (1.2, 0.75)
-    assert result.settings_tried == 6 * 4
+    # (2 linear + 2 rrf + 1 dbsf + the current linear 0.4) × (k1, b) in (0.9, 0.4), (0.9, 0.75), (1.2, 0.4), (1.2, 0.75)
+    # × document aggregation 0 and 0.1
+    assert result.settings_tried == 6 * 4 * 2
     assert (result.questions, result.folds, len(result.fold_results)) == (3, 3, 3)
     assert sum(f.questions for f in result.fold_results) == 3
     assert 0.0 <= result.cv_mrr <= result.best.mrr <= 1.0
@@ -73,7 +74,9 @@ def test_tune_cli_writes_patch_and_report_and_changes_nothing(
 def test_tune_chunk_sizes_reingest_into_a_temporary_index(tiny_sandbox: str, aulac_home: Path) -> None:
     box = Sandbox(tiny_sandbox)
     try:
-        space = TuneSpace(fusions=["linear"], dense_weights=[0.4], bm25_k1s=[1.2], bm25_bs=[0.75], chunk_sizes=[40])
+        space = TuneSpace(
+            fusions=["linear"], dense_weights=[0.4], bm25_k1s=[1.2], bm25_bs=[0.75], chunk_sizes=[40], doc_aggregation_weights=[0.0]
+        )
         result = tune_sandbox(box, space, folds=3)
         chunks = box.stats()["chunks"]
     finally:
@@ -101,11 +104,11 @@ def test_patch_holds_only_changed_keys_that_matter() -> None:
     config = RetrievalConfig()
     same = TuneSetting.of(config)
     assert same.patch(config) == {}
-    dbsf = same.model_copy(update={"fusion": "dbsf", "dense_weight": 0.9, "chunk_max_tokens": 300})
-    assert dbsf.patch(config) == {"fusion": "dbsf", "chunking": {"max_tokens": 300}}
+    dbsf = same.model_copy(update={"fusion": "dbsf", "dense_weight": 0.9, "chunk_max_tokens": 300, "doc_aggregation_weight": 0.1})
+    assert dbsf.patch(config) == {"fusion": "dbsf", "doc_aggregation_weight": 0.1, "chunking": {"max_tokens": 300}}
 
 
-@pytest.mark.parametrize("options", [{}, {"prf_terms": 5, "doc_aggregation_weight": 0.1}], ids=["plain", "prf+aggregation"])
+@pytest.mark.parametrize("options", [{}, {"doc_aggregation_weight": 0.1}], ids=["plain", "aggregation"])
 def test_current_score_matches_the_sandbox_retrieval(tiny_sandbox: str, options: dict) -> None:
     from aulac_rag.evaluation.retrieval_metrics import reciprocal_rank
 
@@ -113,7 +116,8 @@ def test_current_score_matches_the_sandbox_retrieval(tiny_sandbox: str, options:
     try:
         for key, value in options.items():
             setattr(box.config.retrieval, key, value)
-        result = tune_sandbox(box, TuneSpace(fusions=["linear"], dense_weights=[0.4], bm25_k1s=[1.2], bm25_bs=[0.75]), folds=3)
+        space = TuneSpace(fusions=["linear"], dense_weights=[0.4], bm25_k1s=[1.2], bm25_bs=[0.75], doc_aggregation_weights=[])
+        result = tune_sandbox(box, space, folds=3)
         items = [json.loads(line) for line in (box.folder / "eval.jsonl").read_text(encoding="utf-8").splitlines()]
         expected = [
             reciprocal_rank([h.doc_id for h in box.retrieve(i["question"], k=30).hits], i["reference_doc_ids"], 10) for i in items

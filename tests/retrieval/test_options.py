@@ -1,4 +1,4 @@
-"""Retrieval options: document-level score aggregation and BM25 pseudo-relevance feedback."""
+"""Retrieval options: document-level score aggregation (``retrieval.doc_aggregation_weight``)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,8 @@ import pytest
 from aulac_rag.config import RetrievalConfig
 from aulac_rag.documents import Document
 from aulac_rag.retrieval.aggregate import aggregate_by_document, document_scores
-from aulac_rag.retrieval.feedback import expand_sparse, expansion_terms
 from aulac_rag.retrieval.types import Hit
 from aulac_rag.sandbox import Sandbox
-from aulac_rag.sparse.bm25 import SparseVector, token_id
-from aulac_rag.text.tokenize import fold_token, tokenizers
 from tests.helpers import make_user_sandbox
 
 
@@ -36,30 +33,6 @@ class TestDocumentAggregation:
         assert aggregate_by_document(hits, 0.0) == hits
 
 
-class TestPseudoRelevanceFeedback:
-    tokenize = staticmethod(tokenizers.get("syllable_bigram"))
-
-    def test_defaults_off(self) -> None:
-        assert RetrievalConfig().prf_terms == 0
-
-    def test_expansion_takes_content_terms_of_the_feedback_not_the_query(self) -> None:
-        query = self.tokenize("thuốc kháng sinh")
-        feedback = [("Thuốc kháng sinh phải có đơn của bác sĩ, đơn thuốc ghi rõ liều.", 2.0), ("Bác sĩ kê đơn thuốc.", 1.0)]
-        terms = [t for t, _ in expansion_terms(query, feedback, self.tokenize, 5)]
-        assert "đơn" in terms and "bác" in terms
-        assert not {"thuốc", "kháng", "của", "có"} & set(terms)  # query terms and function words never join
-        assert len(terms) == 5
-
-    def test_expanded_vector_keeps_the_query_at_one(self) -> None:
-        query = SparseVector([token_id("thuốc")], [1.0])
-        expanded = expand_sparse(query, [("đơn", 0.2), ("bác", 0.1)], folded=False, weight=0.5)
-        values = dict(zip(expanded.indices, expanded.values, strict=True))
-        assert values == {token_id("thuốc"): 1.0, token_id("đơn"): 0.5, token_id("bác"): 0.25}
-        folded = expand_sparse(query, [("đơn", 0.2)], folded=True, weight=0.5)
-        assert token_id(fold_token("đơn")) in folded.indices
-        assert expand_sparse(query, [], folded=False, weight=0.5) == query
-
-
 DOCS = [
     Document("khang-sinh.md", "Thuốc kháng sinh là thuốc kê đơn, chỉ được bán khi có đơn của bác sĩ. Không tự ý dùng kháng sinh.",
              "Dùng kháng sinh đúng cách", "khang-sinh.md"),
@@ -70,10 +43,9 @@ DOCS = [
 ]
 
 
-@pytest.mark.parametrize("option", [{"prf_terms": 5, "prf_weight": 0.3}, {"doc_aggregation_weight": 0.1}], ids=["prf", "aggregation"])
-@pytest.mark.parametrize("fusion", ["linear", "sparse"])
-def test_sandbox_retrieval_with_the_option(aulac_home: Path, option: dict, fusion: str) -> None:
-    make_user_sandbox(aulac_home, "opts", retrieval={"chunking": {"max_tokens": 40}, "fusion": fusion, **option})
+@pytest.mark.parametrize("fusion", ["linear", "rrf", "sparse"])
+def test_sandbox_retrieval_with_document_aggregation(aulac_home: Path, fusion: str) -> None:
+    make_user_sandbox(aulac_home, "opts", retrieval={"chunking": {"max_tokens": 40}, "fusion": fusion, "doc_aggregation_weight": 0.1})
     box = Sandbox("opts")
     try:
         box.ingest_documents(DOCS, progress=False)

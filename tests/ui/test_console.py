@@ -261,3 +261,18 @@ def test_supervision_charts_count_questions_and_incidents(app, keys) -> None:  #
     metrics = {m.label: m.value for m in app.metric}
     assert metrics.get("Câu hỏi") == "2" and metrics.get("Chuyển khẩn cấp") == "1"
     assert len(app.get("arrow_bar_chart") or app.get("vega_lite_chart")) >= 2
+
+
+def test_feedback_shows_with_its_answer_in_the_console(app, keys) -> None:  # noqa: ANN001
+    ask(app, QUESTION)
+    app.feedback[0].set_value(0).run()  # 👎
+    turn_id = app.session_state["conversations"]["healthcare"][0]["id"]
+    app.text_input(key=f"fb_comment_{turn_id}").set_value("Thiếu mức hưởng cho người cao tuổi").run()
+    [send] = [b for b in app.button if b.label == "Gửi đánh giá"]
+    send.click().run()
+    open_console(app, keys["regulator"])
+    tables = [d.value for d in app.dataframe if "Góp ý" in d.value.columns]
+    assert tables, "no feedback table"
+    [row] = tables[0].to_dict("records")
+    assert row["Đánh giá"] == "👎" and row["Góp ý"] == "Thiếu mức hưởng cho người cao tuổi"
+    assert row["Câu hỏi (đã che PII)"] == QUESTION and "[1]" in row["Câu trả lời"]

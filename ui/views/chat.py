@@ -9,7 +9,7 @@ import streamlit as st
 from aulac_rag.errors import AulacError
 from aulac_rag.limits import DEFAULT_LIMITS
 from aulac_rag.ui.answers import PENDING_BADGE, paced, render_answer, render_examples, render_feedback, wants_feedback
-from aulac_rag.ui.common import context
+from aulac_rag.ui.common import context, sandbox_label
 
 
 def ask_example(question: str) -> None:
@@ -19,7 +19,7 @@ def ask_example(question: str) -> None:
 ctx = context()
 st.title(":material/chat: Hỏi đáp")
 st.caption(
-    f"Lĩnh vực **{ctx.sandbox_info.get('description') or ctx.sandbox}** — câu trả lời chỉ dựa trên các tài liệu "
+    f"Lĩnh vực **{sandbox_label(ctx.sandbox, ctx.sandbox_info.get('domain'))}** — câu trả lời chỉ dựa trên các tài liệu "
     "đã được nạp và luôn ghi nguồn [n]."
 )
 try:
@@ -45,7 +45,11 @@ try:
 except AulacError:
     examples = []
 
-if not turns:
+# read first (the box stays pinned at the bottom): a question on its way hides the empty chat's hints
+typed = st.chat_input("Nhập câu hỏi bằng tiếng Việt…", max_chars=DEFAULT_LIMITS.max_question_chars)
+question = typed or st.session_state.pop("pending_question", None)
+
+if not turns and not question:
     st.info("Hãy đặt một câu hỏi bằng tiếng Việt về các tài liệu của lĩnh vực này.", icon=":material/lightbulb:")
     render_examples(examples, ask_example, "empty", "Ví dụ, bấm để hỏi:")
 
@@ -63,8 +67,6 @@ if turns and st.button("Xoá lịch sử trò chuyện", icon=":material/delete:
     turns.clear()
     st.rerun()
 
-typed = st.chat_input("Nhập câu hỏi bằng tiếng Việt…", max_chars=DEFAULT_LIMITS.max_question_chars)
-question = typed or st.session_state.pop("pending_question", None)
 if question:
     with st.chat_message("user"):
         st.markdown(question)

@@ -3,7 +3,7 @@ rules and their version history (read-only), the trial (stop button, incidents, 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import streamlit as st
@@ -505,6 +505,36 @@ def supervision_tab(ctx: Context) -> None:
         pd.Series([STATUS_LABELS.get(i["status"], i["status"]) for i in incidents], name="Trạng thái"),
     )
     st.bar_chart(table, y_label="sự cố", x_label="mức độ", height=220)
+    _feedback(ctx)
+
+
+def _feedback(ctx: Context) -> None:
+    """What people said about the answers: each 👍/👎 with its comment, question and answer (PII masked)."""
+    st.subheader("Phản hồi của người dùng")
+    try:
+        entries = ctx.client.feedback_entries(ctx.sandbox, ctx.access)
+    except AulacError as exc:
+        st.error(f"Không đọc được phản hồi: {exc}")
+        return
+    if not entries:
+        st.caption("Chưa có phản hồi nào.")
+        return
+    down = sum(1 for e in entries if e["rating"] == "down")
+    st.caption(f"{len(entries)} phản hồi gần nhất: {len(entries) - down} 👍, {down} 👎.")
+    st.dataframe(
+        [
+            {
+                "Thời gian (UTC)": datetime.fromtimestamp(float(e["time"]), tz=timezone.utc).strftime("%Y-%m-%d %H:%M"),
+                "Đánh giá": "👍" if e["rating"] == "up" else "👎",
+                "Góp ý": e.get("comment") or "",
+                "Câu hỏi (đã che PII)": e.get("question", ""),
+                "Câu trả lời": e.get("answer", ""),
+            }
+            for e in entries
+        ],
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def _trial_change(ctx: Context, action: str, reason: str) -> None:

@@ -1,4 +1,7 @@
-"""Pseudo-relevance feedback for BM25 (RM3-style): expand the query with the top terms of its best BM25 hits.
+"""Pseudo-relevance feedback for BM25 (RM3-style), measured by bench/retrieval_options.py and *not* kept in
+the product: it did not help on any shared set (bench/RESULTS.md, "Retrieval options").
+
+Expand the query with the top terms of its best BM25 hits.
 
 RM1 weights each term of the ``docs`` best sparse hits by ``Σ_d w_d · tf(t, d) / |d|``, with
 ``w_d`` the hit's share of their BM25 scores; the ``terms`` best that the query lacks join the
@@ -16,7 +19,7 @@ from aulac_rag.sparse.bm25 import SPARSE_FOLDED, BM25SparseEncoder, SparseVector
 from aulac_rag.text.normalize import fold_diacritics
 from aulac_rag.text.tokenize import fold_token
 
-# Folded Vietnamese function words (as in aulac_rag.generation.lexical, which retrieval must not import).
+# Folded Vietnamese function words (as in aulac_rag.generation.lexical).
 _FUNCTION_WORDS = frozenset(
     fold_diacritics(w)
     for w in (
@@ -87,3 +90,18 @@ def feedback_query(
     feedback = [("\n".join(filter(None, [str(p.payload.get("title", "")), str(p.payload.get("text", ""))])), p.score) for p in points]
     expansion = expansion_terms(encoder.tokenize(normalized_query), feedback, lambda t: encoder.tokenize(t, normalized=True), terms)
     return expand_sparse(sparse, expansion, sparse_name == SPARSE_FOLDED, weight)
+
+
+class FeedbackEncoder:
+    """Wraps a sandbox's BM25 encoder so its ``query()`` returns the expanded vector (the bench swaps it in)."""
+
+    def __init__(self, encoder: BM25SparseEncoder, index: VectorIndex, docs: int, terms: int, weight: float) -> None:
+        self._encoder, self._index = encoder, index
+        self._docs, self._terms, self._weight = docs, terms, weight
+
+    def query(self, text: str) -> tuple[str, SparseVector]:
+        name, sparse = self._encoder.query(text)
+        return name, feedback_query(self._index, self._encoder, text, name, sparse, self._docs, self._terms, self._weight)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._encoder, name)
