@@ -1,4 +1,8 @@
-"""JSON Lines records: ``{"id", "text", "title"?, "metadata"?}``, one document per line."""
+"""JSON Lines records: ``{"id", "text", "title"?, "metadata"?}``, one document per line.
+
+FAQ records ``{"id", "question", "answer"}`` (no ``text``) index the answer with its question as the
+title, so both are embedded and BM25-indexed together (bench/RESULTS.md, "Retrieval options").
+"""
 
 from __future__ import annotations
 
@@ -65,16 +69,21 @@ def record_from_mapping(value: dict[str, Any], where: str) -> Record | RecordErr
     except ValueError as exc:
         return RecordError(where, f'bad "id": {exc}')
     text = value.get("text")
+    faq = text is None and isinstance(value.get("question"), str) and isinstance(value.get("answer"), str)
+    if faq:  # an FAQ record: the answer is the text and its question is indexed with it, as the title
+        text = value["answer"]
     if not isinstance(text, str):
         problem = 'missing "text"' if text is None else f'"text" must be a string, got {type(text).__name__}'
         return RecordError(where, f"{problem} (id {doc_id!r}); {_SHAPE}")
     if not text.strip():
         return RecordError(where, f'"text" is empty (id {doc_id!r})')
-    title = value.get("title") or ""
+    title = value.get("title") or (value["question"] if faq else "")
     if not isinstance(title, str):
         return RecordError(where, f'"title" must be a string, got {type(title).__name__} (id {doc_id!r})')
     metadata = value.get("metadata") or {}
     if not isinstance(metadata, dict):
         return RecordError(where, f'"metadata" must be an object, got {type(metadata).__name__} (id {doc_id!r})')
-    extra = {k: v for k, v in value.items() if k not in ("id", "text", "title", "metadata")}
+    # an FAQ's question is dropped from the metadata only where it became the title
+    own = ("id", "text", "title", "metadata", *(("answer",) if faq else ()), *(("question",) if faq and title == value["question"] else ()))
+    extra = {k: v for k, v in value.items() if k not in own}
     return Record(doc_id, text, where, title, {**extra, **metadata})

