@@ -26,7 +26,7 @@ def tune_command(
     seed: int = typer.Option(0, "--seed", help="Seed of the fold assignment."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Search fusion, dense weight, BM25 k1/b (and chunk size) on the evaluation set; write a proposed sandbox.yaml patch."""
+    """Search fusion, dense weight, BM25 k1/b, document aggregation (and chunk size) on the evaluation set; propose a sandbox.yaml patch."""
     from aulac_rag.cli.remote import owner_client
     from aulac_rag.evaluation.runner import EvaluationRunner
     from aulac_rag.evaluation.tune import TuneSpace, tune_sandbox

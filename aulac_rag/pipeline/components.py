@@ -86,19 +86,38 @@ class HistoryGuardStep:
         kept: list[Turn] = []
         dropped: list[str] = []
         for question, answer in history:
-            verdicts = [self.guard.check_input(text) if text.strip() else None for text in (question, answer)]
+            # an answer is judged line by line: the rails' classifier knows questions and short texts, and a
+            # quoted answer with its note and disclaimer read as one text looked like an injection to it.
+            # The rule rails also read the whole answer, so a phrase split over two lines is still caught.
+            checked = [self._check([question]), self._check(answer.split("\n"))]
+            whole = self.guard.check_input(" ".join(answer.split())) if "\n" in answer.strip() else None
             # an out-of-scope vote is no reason to drop a turn ("4,5% tiền lương" alone looks off-topic)
-            stops = [v for v in verdicts if v is not None and v.stops and not only_scope_stops(v)]
-            if stops:
-                dropped += [r.id for v in stops for r in v.rules if r.action in ("block", "escalate")]
+            stops = [v for verdicts, _ in checked for v in verdicts if v.stops and not only_scope_stops(v)]
+            fired = [r.id for v in stops for r in v.rules if r.action in ("block", "escalate")]
+            if whole is not None and whole.stops and not only_scope_stops(whole):
+                fired += [r.id for r in whole.rules if r.action in ("block", "escalate") and r.details.get("kind") != "semantic"]
+            if fired:
+                dropped += fired
                 continue
-            q, a = (v.redacted if v is not None else text for v, text in zip(verdicts, (question, answer), strict=True))
-            kept.append((q, a))
+            kept.append((checked[0][1], checked[1][1]))
         notes: tuple[GuardrailNote, ...] = ()
         if dropped:
             rules = ", ".join(sorted(set(dropped)))
             notes = (GuardrailNote(rule="history_filtered", action="notice", message=f"Đã bỏ {len(history) - len(kept)} lượt hội thoại trước không qua được kiểm duyệt ({rules})."),)
         return SafeHistory(tuple(kept), notes)
+
+    def _check(self, lines: Sequence[str]) -> tuple[list[Verdict], str]:
+        """The verdicts of the non-empty ``lines`` and the lines joined again with identifiers masked."""
+        verdicts: list[Verdict] = []
+        out = []
+        for line in lines:
+            if not line.strip():
+                out.append(line)
+                continue
+            verdict = self.guard.check_input(line)
+            verdicts.append(verdict)
+            out.append(verdict.redacted)
+        return verdicts, "\n".join(out)
 
 
 class SentenceGate:

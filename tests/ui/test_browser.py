@@ -204,6 +204,10 @@ def test_browser_asks_and_gets_a_cited_answer(browser, streamlit_url: str, tmp_p
 
     before = _send(browser, wait, "Thế còn khám trái tuyến thì được hưởng bao nhiêu?")
     wait.until(lambda d: len(_messages(d)) >= before + 2 and answered(d))
+    time.sleep(0.5)
+    browser.execute_script("arguments[0].scrollIntoView()", _messages(browser)[-2])
+    followup = tmp_path / "screenshot-followup.png"
+    assert browser.save_screenshot(str(followup))
 
     # 3. off topic: a calm note (no red error box) with example questions to click
     def last_with(driver, selector: str, text: str):  # noqa: ANN001, ANN202
@@ -232,8 +236,11 @@ def test_browser_asks_and_gets_a_cited_answer(browser, streamlit_url: str, tmp_p
     crisis = tmp_path / "screenshot-crisis.png"
     browser.execute_script("arguments[0].scrollIntoView()", last)
     assert browser.save_screenshot(str(crisis))
+    if os.environ.get("AULAC_UPDATE_SCREENSHOT"):  # the README's pictures of a follow-up and a crisis reply
+        shutil.copyfile(followup, ROOT / "docs" / "screenshot-followup.png")
+        shutil.copyfile(crisis, ROOT / "docs" / "screenshot-crisis.png")
     if os.environ.get("AULAC_SCREENSHOT_DIR"):  # keep the pictures for a person to look at
         folder = Path(os.environ["AULAC_SCREENSHOT_DIR"])
         folder.mkdir(parents=True, exist_ok=True)
-        for picture in (shot, crisis):
+        for picture in (shot, followup, crisis):
             shutil.copyfile(picture, folder / picture.name)
