@@ -25,7 +25,6 @@ from aulac_rag.guardrails.rails.answer_rails import sentence_end
 #: 1.1% a wrong one, and 1.6% of unsupported sentences were attributed
 DEFAULT_THRESHOLD = 0.2
 
-_VALID = re.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
 _PLACEHOLDER = re.compile(r"\s?\[\s*(?:n|N|k|x|số|\.\.\.|…)\s*\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _MIN_WORDS = 4
@@ -55,45 +54,79 @@ def best_support(sentence: str, contexts: Sequence[str]) -> Support | None:
 class CitationAttributor:
     """Adds ``[n]`` to uncited claims of a model's streamed answer (see the module docstring).
 
-    ``feed`` returns text up to the last complete sentence (the rest waits for more text);
-    ``flush`` returns the remainder. ``attributed`` counts the citations it added.
+    It sits in front of the citation filter, on the model's own numbers. Text is released as soon as
+    it cannot change: everything of the current sentence but its trailing spaces, closing punctuation
+    and an unclosed ``[``; at the sentence's end the citation (if any) goes before its full stop. So it
+    delays the stream by a few characters, not a sentence. ``attributed`` counts the citations added.
+    A sentence that cites anything, even a context that does not exist, is left alone: an invented
+    citation is the model's claim of a source, removed and flagged downstream, not re-attributed.
     """
 
     def __init__(self, contexts: Sequence[str], threshold: float = DEFAULT_THRESHOLD) -> None:
         self.contexts = list(contexts)
         self.threshold = threshold
         self.attributed = 0
-        self._buffer = ""
+        self._sentence = ""  # the current sentence so far
+        self._sent = 0  # how much of it was released
 
     def feed(self, chunk: str) -> str:
-        self._buffer += chunk
+        self._sentence += chunk
         out = []
-        while (end := sentence_end(self._buffer)) is not None:
-            sentence, self._buffer = self._buffer[:end], self._buffer[end:]
-            out.append(self._attribute(sentence))
+        # sentences split where the rails split them: a placeholder may keep "tháng 12 [n]. Sau" apart
+        while (end := sentence_end(self._sentence)) is not None:
+            out.append(self._close(self._sentence[:end]))
+            self._sentence, self._sent = self._sentence[end:], 0
+        safe = _safe_length(self._sentence)
+        placeholder = _PLACEHOLDER.search(self._sentence, self._sent)
+        if placeholder is not None:  # never released: it is dropped when the sentence closes
+            safe = min(safe, placeholder.start())
+        if safe > self._sent:
+            out.append(self._sentence[self._sent : safe])
+            self._sent = safe
         return "".join(out)
 
     def flush(self) -> str:
-        sentence, self._buffer = self._buffer, ""
-        return self._attribute(sentence) if sentence else ""
+        sentence, self._sentence = self._sentence, ""
+        out = self._close(sentence) if sentence else ""
+        self._sent = 0
+        return out
 
-    def _attribute(self, sentence: str) -> str:
-        sentence = _PLACEHOLDER.sub("", sentence)
-        if not self.contexts or self._cites(sentence):
-            return sentence
+    def attribute(self, sentence: str) -> str:
+        """One whole sentence, with ``[n]`` added when it cites nothing and a context supports it."""
+        self._sent = 0
+        return self._close(sentence)
+
+    def _close(self, sentence: str) -> str:
+        """The unreleased rest of a finished ``sentence`` without placeholders, with its citation when one is found."""
+        sentence = sentence[: self._sent] + _PLACEHOLDER.sub("", sentence[self._sent :])
+        rest = sentence[self._sent :]
         body = sentence.rstrip()
-        if len(re.findall(r"\w+", body)) < _MIN_WORDS or body.endswith((":", "?")):
-            return sentence
-        support = best_support(body, self.contexts)
-        if support is None or support.score < self.threshold:
-            return sentence
+        n = self._support(body)
+        if n is None:
+            return rest
         self.attributed += 1
-        trailing = sentence[len(body) :]
         end = len(body.rstrip(".!?…"))
-        return f"{body[:end]} [{support.n}]{body[end:]}{trailing}"
+        if end < self._sent:  # cannot happen: closing punctuation is never released early
+            return rest
+        return f"{sentence[self._sent : end]} [{n}]{sentence[end:]}"
 
-    def _cites(self, sentence: str) -> bool:
-        for m in _VALID.finditer(sentence):
-            if any(1 <= int(x) <= len(self.contexts) for x in re.findall(r"\d+", m.group(0))):
-                return True
-        return False
+    def _support(self, body: str) -> int | None:
+        if not self.contexts or _ANY_CITATION.search(body):
+            return None
+        if len(re.findall(r"\w+", body)) < _MIN_WORDS or body.endswith((":", "?")):
+            return None
+        support = best_support(body, self.contexts)
+        return support.n if support is not None and support.score >= self.threshold else None
+
+
+_ANY_CITATION = re.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
+
+
+def _safe_length(text: str) -> int:
+    """How much of an unfinished sentence can be released: not its trailing spaces or closing
+    punctuation (a citation may go before it), nor an unclosed ``[`` (a citation or a placeholder)."""
+    cut = len(text.rstrip().rstrip(".!?…").rstrip())
+    start = text.rfind("[", 0, cut)
+    if start != -1 and "]" not in text[start:cut]:
+        cut = start
+    return len(text[:cut].rstrip())

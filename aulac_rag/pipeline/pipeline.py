@@ -110,9 +110,9 @@ class AnswerStream:
         contexts = state.prompt.contexts
         numbering = passage_numbering(contexts)
         filt = CitationStreamFilter(len(contexts), numbering)
-        gate = SentenceGate(self._pipeline.guard, [c.text for c in contexts])
         # a model's sentence without a valid [n] gets the context that supports it, before the rails judge it
         attributor = CitationAttributor([c.text for c in contexts]) if state.generator.mode == "llm" else None
+        gate = SentenceGate(self._pipeline.guard, [c.text for c in contexts])
         raw: list[str] = []
         start = time.perf_counter()
         try:

@@ -91,7 +91,9 @@ def first_line_title(text: str) -> str:
     ``"Bảo hiểm y tế hộ gia đình\n\nNgười tham gia…"`` → ``"Bảo hiểm y tế hộ gia đình"``; a
     first line that is a sentence ("Chỉ có văn bản.") or a lead-in ("Gồm:") is no title.
     """
-    line = next((raw for raw in text.splitlines() if raw.strip()), "")
+    line = next((raw for raw in text.splitlines() if raw.strip()), "").strip()
+    if len(line) > 2 * _MAX_TITLE_CHARS:  # no title; and the marks pattern is quadratic on long space runs
+        return ""
     line = _LINE_MARKS.sub("", line).strip()
     if not line or len(line) > _MAX_TITLE_CHARS or len(line.split()) > _MAX_TITLE_WORDS:
         return ""

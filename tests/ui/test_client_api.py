@@ -69,6 +69,8 @@ def test_chat_page_through_the_api(served_api: str, keys: dict[str, str], monkey
 
     monkeypatch.setenv("AULAC_API_URL", served_api)
     at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not any(served_api in c.value for c in at.sidebar.caption)  # where the server is: admins only
+    at.sidebar.text_input(key="api_key").set_value(keys["admin"]).run()
     assert any(served_api in c.value for c in at.sidebar.caption)
     at.sidebar.text_input(key="api_key").set_value(keys["user"]).run()
     at.chat_input[0].set_value(QUESTION).run()
@@ -101,7 +103,7 @@ def test_console_and_knowledge_pages_through_the_api(
     at.switch_page("views/knowledge.py").run()
     assert not any("liệt kê tài liệu" in i.value for i in at.info)  # the API lists documents now
     note = "# Giờ làm việc\n\nPhòng khám mở cửa từ 7 giờ sáng.\n".encode()
-    at.file_uploader(key="kb_files").set_value(("gio-lam-viec.md", note, "text/markdown")).run()
+    at.file_uploader(key="kb_files_0").set_value(("gio-lam-viec.md", note, "text/markdown")).run()
     at.button(key="kb_ingest").click().run()
     assert not at.exception, at.exception
     assert any("gio-lam-viec.md" in s.value for s in at.success), [e.value for e in at.error]
