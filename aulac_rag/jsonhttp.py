@@ -15,11 +15,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from aulac_rag.errors import AulacError, ConfigError
+
+
+class ConnectionSettings(Protocol):
+    """The connection fields a sandbox.yaml section of a model server has."""
+
+    api_key_env: str
+    timeout_s: float
+    max_retries: int
+    retry_backoff_s: float
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,23 @@ class HttpTarget:
     max_retries: int = 2
     retry_backoff_s: float = 0.5
     start_hint: str = ""  # how to start the server, e.g. "`aulac llm serve --embed-model MODEL`"
+
+    @classmethod
+    def of(
+        cls, config: ConnectionSettings, *, base_url: str, what: str, field: str, url_field: str, start_hint: str = ""
+    ) -> HttpTarget:
+        """The target with the key variable, timeout and retries of a sandbox.yaml section (embedder, reranker)."""
+        return cls(
+            base_url=base_url,
+            what=what,
+            field=field,
+            url_field=url_field,
+            api_key_env=config.api_key_env,
+            timeout_s=config.timeout_s,
+            max_retries=config.max_retries,
+            retry_backoff_s=config.retry_backoff_s,
+            start_hint=start_hint,
+        )
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aulac_rag.errors import ConfigError, EvaluationError
 from aulac_rag.evaluation import retrieval_metrics as rm
-from aulac_rag.retrieval.types import RetrievalResult
+from aulac_rag.evaluation.runner import CapturingRetriever
 
 Kind = Literal["dependent", "switch", "shift"]
 Split = Literal["dev", "heldout"]
@@ -132,18 +132,6 @@ def load_followups(path: Path) -> list[FollowupItem]:
     return items
 
 
-class _Capture:
-    """``Sandbox.retrieve`` that remembers its last result."""
-
-    def __init__(self, retrieve: Callable[..., RetrievalResult]) -> None:
-        self.retrieve = retrieve
-        self.last: RetrievalResult | None = None
-
-    def __call__(self, query: str, k: int | None = None, filters: dict[str, Any] | None = None) -> RetrievalResult:
-        self.last = self.retrieve(query, k=k, filters=filters)
-        return self.last
-
-
 class FollowupEvaluator:
     """Runs a sandbox's follow-up set through its pipeline three ways (see the module docstring)."""
 
@@ -160,7 +148,7 @@ class FollowupEvaluator:
         from aulac_rag.pipeline import build_pipeline
 
         items = load_followups(self.path)
-        capture = _Capture(self.sandbox.retrieve)
+        capture = CapturingRetriever(self.sandbox.retrieve)
         pipeline = build_pipeline(self.sandbox, audit=False, retrieve=capture)
         rewriters = {"concat": QuestionRewriter(None, no_llm="concat"), "followup": pipeline.rewriter}
         if pipeline.rewriter.llm is not None:  # an LLM sandbox: measure the rule without it

@@ -23,6 +23,7 @@ from aulac_rag.config import GenerationConfig
 from aulac_rag.embeddings import Embedder
 from aulac_rag.errors import ConfigError, EvaluationError
 from aulac_rag.evaluation.ragas_env import ragas_module
+from aulac_rag.extras import import_error_message
 
 #: Room for the judge's JSON (statement lists can be long); ``finish_reason: length`` fails a metric.
 JUDGE_MAX_TOKENS = 2048
@@ -74,7 +75,7 @@ def judge_llm(config: GenerationConfig) -> Any:
     try:
         from langchain_openai import ChatOpenAI
     except ImportError as exc:
-        raise EvaluationError("LLM-judge metrics need langchain-openai: pip install langchain-openai==1.7.4") from exc
+        raise EvaluationError(import_error_message("LLM-judge metrics", exc)) from exc
     chat = ChatOpenAI(
         model=config.model,
         base_url=config.base_url,

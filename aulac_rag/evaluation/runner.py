@@ -61,7 +61,7 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     return box["value"]
 
 
-class _CapturingRetriever:
+class CapturingRetriever:
     """``Sandbox.retrieve`` that remembers its last result (the pipeline's contexts)."""
 
     def __init__(self, retrieve: Callable[..., RetrievalResult]) -> None:
@@ -128,7 +128,7 @@ class EvaluationRunner:
         """Ask every question through the sandbox's pipeline (audit off) and record contexts."""
         from aulac_rag.pipeline import build_pipeline
 
-        capture = _CapturingRetriever(self.sandbox.retrieve)
+        capture = CapturingRetriever(self.sandbox.retrieve)
         pipeline = build_pipeline(self.sandbox, audit=False, retrieve=capture)
         results = []
         for number, item in enumerate(items, start=1):

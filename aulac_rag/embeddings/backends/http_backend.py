@@ -69,15 +69,12 @@ class OpenAICompatEmbedder(Embedder):
         self.model = model
         self.query_prefix, self.passage_prefix = default_prefixes(model)
         super().__init__(config)
-        target = HttpTarget(
+        target = HttpTarget.of(
+            config,
             base_url=base_url,
             what="the embedding server",
             field="retrieval.embedder",
             url_field="retrieval.embedder.base_url",
-            api_key_env=config.api_key_env,
-            timeout_s=config.timeout_s,
-            max_retries=config.max_retries,
-            retry_backoff_s=config.retry_backoff_s,
             start_hint=f"`aulac llm serve --model LLM --embed-model {model}`",
         )
         self.client = JsonClient(target, EmbeddingError)

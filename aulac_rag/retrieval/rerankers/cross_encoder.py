@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aulac_rag.config import RerankerConfig
+from aulac_rag.embeddings.backends.sentence_transformers_backend import load_st_model
 from aulac_rag.errors import ConfigError, RerankError
 from aulac_rag.retrieval.rerank import Reranker
 
@@ -29,21 +30,10 @@ class CrossEncoderReranker(Reranker):
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                try:
-                    from sentence_transformers import CrossEncoder
-                except ImportError as exc:
-                    raise RerankError(
-                        "reranker 'sentence-transformers' needs the st extra: pip install 'aulac-rag[st]' "
-                        "(install torch==2.13.0 first on CPU machines)"
-                    ) from exc
-                try:
-                    self._model = CrossEncoder(self.model_name, device=self.config.device)
-                except Exception as exc:  # hub errors come in many classes (OSError, HFValidationError, ...)
-                    raise RerankError(
-                        f"cannot load reranking model {self.model_name!r}: {type(exc).__name__}: {exc}. If this machine "
-                        "is offline, download the model elsewhere and name its folder "
-                        "(retrieval.reranker: 'sentence-transformers:/path/to/model')"
-                    ) from exc
+                self._model = load_st_model(
+                    "CrossEncoder", self.model_name, self.config.device, error=RerankError, role="reranker",
+                    what="reranking", setting="retrieval.reranker",
+                )  # fmt: skip
             return self._model
 
     def score(self, query: str, texts: Sequence[str]) -> list[float]:

@@ -12,6 +12,7 @@ default). Retries, timeouts and the API key (``api_key_env``) as for the HTTP em
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,15 +50,8 @@ class HttpReranker(Reranker):
         if not url:
             raise ConfigError(f"retrieval.reranker.name: give the server's URL, e.g. '{self.protocol}:http://127.0.0.1:8080'")
         super().__init__(config)
-        target = HttpTarget(
-            base_url=url,
-            what="the reranking server",
-            field="retrieval.reranker",
-            url_field="retrieval.reranker.name",
-            api_key_env=config.api_key_env,
-            timeout_s=config.timeout_s,
-            max_retries=config.max_retries,
-            retry_backoff_s=config.retry_backoff_s,
+        target = HttpTarget.of(
+            config, base_url=url, what="the reranking server", field="retrieval.reranker", url_field="retrieval.reranker.name"
         )
         self.client = JsonClient(target, RerankError)
 
@@ -86,11 +80,13 @@ class HttpReranker(Reranker):
             )
         return [by_index[i] for i in range(len(texts))]
 
+    @abstractmethod
     def _payload(self, query: str, texts: list[str]) -> dict[str, Any]:
-        raise NotImplementedError
+        """The request body of one batch, in this server's protocol."""
 
+    @abstractmethod
     def _parse(self, raw: Any) -> list[tuple[int, float]]:
-        raise NotImplementedError
+        """``(index, score)`` pairs from this server's reply."""
 
     def close(self) -> None:
         self.client.close()
