@@ -130,6 +130,7 @@ def render_notes(answer: Answer, stopped: GuardrailNote | None) -> None:
 
 def render_body(
     answer: Answer,
+    titles: dict[str, str],
     examples: Sequence[str] = (),
     on_example: Callable[[str], None] | None = None,
     key: str = "",
@@ -154,7 +155,7 @@ def render_body(
         st.info(text, icon=":material/search_off:")
     else:
         render_notes(answer, stopped)
-        st.markdown(answer.answer)
+        st.markdown(linked_markers(answer.answer, answer, titles, key))
 
 
 def render_examples(examples: Sequence[str], on_example: Callable[[str], None] | None, key: str, label: str) -> None:
@@ -174,17 +175,48 @@ def render_examples(examples: Sequence[str], on_example: Callable[[str], None] |
         )
 
 
-def render_citations(answer: Answer, titles: dict[str, str]) -> None:
-    if not answer.citations:
+def source_key(key: str, i: int) -> str:
+    """The widget key (and ``st-key-…`` class) of the ``i``-th cited document of turn ``key``."""
+    return f"nguon_{key}_{i}"
+
+
+def linked_markers(text: str, answer: Answer, titles: dict[str, str], key: str) -> str:
+    """``text`` with each valid ``[n]`` as a link to its document's entry under "Nguồn trích dẫn"
+    (the page's script opens it and scrolls to it; the link's tooltip names the document)."""
+    where: dict[int, tuple[str, str]] = {}
+    for i, source in enumerate(answer.sources(), 1):
+        first = source.passages[0]
+        title = (titles.get(source.doc_id) or first.title or source.doc_id).replace('"', "'")
+        for n in source.numbers:
+            where[n] = (source_key(key, i), title)
+
+    def link(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        if n not in where:
+            return m.group(0)
+        anchor, title = where[n]
+        return f'[\\[{n}\\]](#{anchor} "{title}")'
+
+    return re.sub(r"\[(\d+)\]", link, text)
+
+
+def render_citations(answer: Answer, titles: dict[str, str], key: str = "") -> None:
+    """One entry per document, in the order of first use, with the numbers that cite it and the
+    quoted passages (each with its article or section) inside."""
+    sources = answer.sources()
+    if not sources:
         return
     st.markdown("**Nguồn trích dẫn**")
-    for c in answer.citations:
-        document = titles.get(c.doc_id) or c.title or c.doc_id
-        with st.expander(f"[{c.n}] {document}"):
-            st.markdown(f"**Tài liệu:** {document}  \n`{c.doc_id}`")
-            if c.title and c.title != document:
-                st.markdown(f"**Điều / mục:** {c.title}")
-            st.markdown("\n".join(f"> {line}" for line in c.quote.splitlines() if line.strip()) or "> …")
+    for i, source in enumerate(sources, 1):
+        first = source.passages[0]
+        document = titles.get(source.doc_id) or first.title or source.doc_id
+        numbers = " ".join(f"[{n}]" for n in source.numbers)
+        with st.expander(f"{numbers} {document}", key=source_key(key, i)):
+            st.markdown(f"**Tài liệu:** {document}  \n`{source.doc_id}`")
+            for c in source.passages:
+                where = f" — {c.title}" if c.title and c.title != document else ""
+                st.markdown(f"**[{c.n}]**{where}")
+                st.markdown("\n".join(f"> {line}" for line in c.quote.splitlines() if line.strip()) or "> …")
 
 
 def render_answer(
@@ -209,8 +241,8 @@ def render_answer(
         badges.empty()
     with body.container():
         render_understood(answer, question)
-        render_body(answer, examples, on_example, key)
-    render_citations(answer, titles)
+        render_body(answer, titles, examples, on_example, key)
+    render_citations(answer, titles, key)
 
 
 def wants_feedback(answer: Answer) -> bool:

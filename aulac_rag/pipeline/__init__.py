@@ -16,7 +16,7 @@ from aulac_rag.pipeline.components import (
 )
 from aulac_rag.pipeline.factory import SandboxLike, build_pipeline, config_hash, load_sandbox_guard
 from aulac_rag.pipeline.pipeline import DEFAULT_REFUSAL, AnswerPipeline, AnswerStream
-from aulac_rag.pipeline.types import Answer, Caller, Citation, GuardrailNote, RetrievedRef
+from aulac_rag.pipeline.types import Answer, Caller, Citation, GuardrailNote, RetrievedRef, Source, group_citations
 
 __all__ = [
     "DEFAULT_REFUSAL",
@@ -35,7 +35,9 @@ __all__ = [
     "RetrievedRef",
     "Retriever",
     "SandboxLike",
+    "Source",
     "build_pipeline",
     "config_hash",
+    "group_citations",
     "load_sandbox_guard",
 ]

@@ -30,6 +30,25 @@ class Citation(_Frozen):
     quote: str
 
 
+class Source(_Frozen):
+    """One cited document and the passages of it that the answer cites, in the order of their numbers."""
+
+    doc_id: str
+    passages: tuple[Citation, ...]
+
+    @property
+    def numbers(self) -> tuple[int, ...]:
+        return tuple(c.n for c in self.passages)
+
+
+def group_citations(citations: tuple[Citation, ...] | list[Citation]) -> list[Source]:
+    """The citations as one entry per document, documents in order of their first number."""
+    by_doc: dict[str, list[Citation]] = {}
+    for citation in sorted(citations, key=lambda c: c.n):
+        by_doc.setdefault(citation.doc_id, []).append(citation)
+    return [Source(doc_id=doc, passages=tuple(passages)) for doc, passages in by_doc.items()]
+
+
 class GuardrailNote(_Frozen):
     """One guardrail decision or pipeline notice shown with the answer.
 
@@ -79,6 +98,10 @@ class Answer(_Frozen):
     question: str = Field("", exclude=True)
     retrieved: tuple[RetrievedRef, ...] = Field((), exclude=True)
     sandbox: str = Field("", exclude=True)
+
+    def sources(self) -> list[Source]:
+        """The citations grouped one entry per document (see :func:`group_citations`)."""
+        return group_citations(self.citations)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:

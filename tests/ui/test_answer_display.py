@@ -50,14 +50,40 @@ def test_llm_badge_and_citation_passage() -> None:
     at = show(BASE)
     md = markdown(at)
     assert ":blue-badge[:material/psychology: AI tóm tắt từ tài liệu]" in md
-    assert "Người bệnh được hưởng 80% chi phí [1]." in md
+    # the marker links to its document's entry (the page's script opens it), the tooltip names the document
+    assert 'Người bệnh được hưởng 80% chi phí [\\[1\\]](#nguon__1 "Luật Bảo hiểm y tế").' in md
     [expander] = at.expander
     assert expander.label == "[1] Luật Bảo hiểm y tế"
     inside = [m.value for m in expander.markdown]
     assert any("Luật Bảo hiểm y tế" in v and "luat-bhyt.md" in v for v in inside)
-    assert "**Điều / mục:** Điều 22. Mức hưởng" in inside
+    assert "**[1]** — Điều 22. Mức hưởng" in inside
     assert "> Được hưởng 80% chi phí." in inside
     assert not at.caption  # the question was searched as asked: no "Đã hiểu câu hỏi là"
+
+
+def _citation(n: int, doc: str, title: str, quote: str) -> dict:
+    return {"n": n, "doc_id": doc, "chunk_id": f"{doc}#{n}", "title": title, "quote": quote}
+
+
+def test_citations_are_one_entry_per_document_with_its_passages() -> None:
+    answer = dict(
+        BASE,
+        answer="Hưởng 80% [1]. Trẻ em được 100% [2]. Trái tuyến được 40% [3]. Số [7] không phải trích dẫn.",
+        citations=[
+            _citation(1, "luat-bhyt.md", "Điều 22. Mức hưởng", "Được hưởng 80% chi phí."),
+            _citation(2, "nghi-dinh.md", "Điều 14. Trẻ em", "Trẻ em dưới 6 tuổi hưởng 100%."),
+            _citation(3, "luat-bhyt.md", "Điều 22. Mức hưởng (khoản 3)", "Trái tuyến hưởng 40%."),
+        ],
+    )
+    at = show(answer)
+    assert [e.label for e in at.expander] == ["[1] [3] Luật Bảo hiểm y tế", "[2] Điều 14. Trẻ em"]
+    first = [m.value for m in at.expander[0].markdown]
+    assert "**[1]** — Điều 22. Mức hưởng" in first and "**[3]** — Điều 22. Mức hưởng (khoản 3)" in first
+    assert "> Trái tuyến hưởng 40%." in first and not any("100%" in v for v in first)
+    [body] = [m for m in markdown(at) if m.startswith("Hưởng 80%")]
+    assert '[\\[1\\]](#nguon__1 "Luật Bảo hiểm y tế")' in body and "(#nguon__2 " in body
+    assert '[\\[3\\]](#nguon__1 "Luật Bảo hiểm y tế")' in body
+    assert "Số [7] không phải" in body  # a number that cites nothing stays plain text
 
 
 def test_extractive_badge_says_the_text_is_quoted() -> None:

@@ -189,8 +189,14 @@ def test_browser_asks_and_gets_a_cited_answer(browser, streamlit_url: str, tmp_p
             e for e in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stExpander'] summary") if "[1]" in e.text
         ]
 
-    wait.until(lambda d: citations(d) and (citations(d)[0].click() or True))
+    # a marker [1] in the text links to its document's entry: a click opens it
+    marker = wait.until(lambda d: _messages(d)[-1].find_elements(By.CSS_SELECTOR, "a[href^='#nguon_']"))[0]
+    assert marker.text == "[1]" and marker.get_attribute("title")
+    browser.execute_script("arguments[0].click()", marker)
     wait.until(lambda d: "Tài liệu:" in d.find_element(By.CSS_SELECTOR, "[data-testid='stExpander']").text)
+    summaries = _messages(browser)[-1].find_elements(By.CSS_SELECTOR, "[data-testid='stExpander'] summary")
+    documents = [e.text.rsplit("] ", 1)[-1] for e in summaries]
+    assert documents and len(documents) == len(set(documents)), documents  # one entry per document
     time.sleep(0.5)  # let the expander animation finish before the screenshot
     shot = tmp_path / "screenshot-chat.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000

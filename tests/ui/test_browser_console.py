@@ -92,6 +92,16 @@ def test_regulator_supervises_the_trial_and_reads_the_final_report(
     (tab(browser, "Thử nghiệm") or tab(browser, "thử nghiệm")).click()
     wait.until(lambda d: "Sự cố" in d.find_element(By.TAG_NAME, "body").text or "sự cố" in d.find_element(By.TAG_NAME, "body").text)
 
+    # a reload keeps the key for this browser session (the browser holds a token, never the key itself)
+    cookies = {c["name"]: c for c in browser.get_cookies()}
+    assert "aulac_key_session" in cookies and str(supervised["key"]) not in cookies["aulac_key_session"]["value"]
+    assert "expiry" not in cookies["aulac_key_session"]  # a session cookie: gone when the browser closes
+    browser.refresh()
+    wait.until(lambda d: "Vai trò: cơ quan quản lý" in d.find_element(By.TAG_NAME, "body").text)
+    wait.until(lambda d: tab(d, "Giám sát"))
+    # Streamlit's English developer menu is hidden
+    assert not [m for m in browser.find_elements(By.CSS_SELECTOR, "[data-testid='stMainMenu']") if m.is_displayed()]
+
     # the final report, opened as a file in the same browser: Vietnamese, with the law's articles cited
     report = Path(str(supervised["report"]))
     browser.get(report.resolve().as_uri())

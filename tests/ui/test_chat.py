@@ -133,7 +133,7 @@ def test_no_server_path_or_english_label_for_visitors(app, demo_home: Path) -> N
     assert str(demo_home) not in sidebar and "127.0.0.1" not in sidebar
     assert app.sidebar.selectbox(key="sandbox").label == "Lĩnh vực / Bộ tài liệu"
     assert "aulac " not in sidebar and "aulac " not in (app.sidebar.text_input(key="api_key").help or "")
-    assert any("nhập lại" in c for c in texts(app.sidebar.caption))
+    assert any("đóng trình duyệt" in c for c in texts(app.sidebar.caption))
 
 
 def test_admin_sees_the_connection(app, keys: dict[str, str], demo_home: Path, client_mode: str) -> None:  # noqa: ANN001
