@@ -96,9 +96,19 @@ def serve(port: int, retriever: str, workers: int) -> subprocess.Popen:
 
 # --- client side ---------------------------------------------------------------------------
 async def run_clients(
-    base: str, key: str, clients: int, per_client: int, path: str = "/v1/sandboxes/healthcare/ask"
+    base: str,
+    key: str,
+    clients: int,
+    per_client: int,
+    path: str = "/v1/sandboxes/healthcare/ask",
+    unique: bool = False,
+    refused: list[dict] | None = None,
 ) -> tuple[list[float], list[str], list[dict]]:
-    """``clients`` concurrent clients, each sending ``per_client`` requests one after another."""
+    """``clients`` concurrent clients, each sending ``per_client`` requests one after another.
+
+    ``unique``: each question gets its own suffix, so no answer or query vector is reused from a
+    cache. ``refused``: where "server busy" answers (429/503) go, with their Retry-After and time,
+    instead of ``errors`` (they are the intended answer to excess load, not failures)."""
     import httpx
 
     latencies: list[float] = []
@@ -111,6 +121,8 @@ async def run_clients(
         async def client(c: int) -> None:
             for i in range(per_client):
                 question = QUESTIONS[(c + i) % len(QUESTIONS)]
+                if unique:
+                    question = f"{question.rstrip('?')} (người hỏi số {c}, lần {i})?"
                 start = time.perf_counter()
                 try:
                     if path == "/healthz":
@@ -118,6 +130,9 @@ async def run_clients(
                     else:
                         r = await http.post(path, json={"question": question})
                     elapsed = (time.perf_counter() - start) * 1000
+                    if r.status_code in (429, 503) and refused is not None:
+                        refused.append({"status": r.status_code, "retry_after": r.headers.get("retry-after"), "ms": elapsed})
+                        continue
                     if r.status_code != 200:
                         errors.append(f"HTTP {r.status_code}: {r.text[:120]}")
                         continue
@@ -144,6 +159,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument(
         "--home", type=Path, default=None, help="AULAC_HOME to reuse (the demo corpus is ingested once)"
+    )
+    parser.add_argument(
+        "--unique", action="store_true", help="a distinct question per request (no query-vector cache hits)"
     )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON line")
     args = parser.parse_args()
@@ -188,7 +206,10 @@ def main() -> None:
         # the floor: the same load on GET /healthz (framework, HTTP and this machine, no pipeline)
         floor, floor_errors, _ = asyncio.run(run_clients(base, key, args.clients, args.requests, "/healthz"))
         started = time.perf_counter()
-        latencies, errors, timings = asyncio.run(run_clients(base, key, args.clients, args.requests))
+        busy: list[dict] = []
+        latencies, errors, timings = asyncio.run(
+            run_clients(base, key, args.clients, args.requests, unique=args.unique, refused=busy)
+        )
         wall = time.perf_counter() - started
     finally:
         server.terminate()
@@ -203,6 +224,11 @@ def main() -> None:
         "requests": args.clients * args.requests,
         "ok": len(latencies),
         "errors": len(errors),
+        "server_errors_5xx": sum(1 for e in errors if e.startswith("HTTP 5")),
+        "busy_429_503": len(busy),
+        "busy_with_retry_after": sum(1 for b in busy if b["retry_after"]),
+        "busy_p95_ms": round(pct([b["ms"] for b in busy], 0.95), 1),
+        "unique_questions": args.unique,
         "p50_ms": round(pct(latencies, 0.50), 1),
         "p95_ms": round(pct(latencies, 0.95), 1),
         "p99_ms": round(pct(latencies, 0.99), 1),
@@ -224,7 +250,10 @@ def main() -> None:
     print(
         f"p50 {result['p50_ms']} ms · p95 {result['p95_ms']} ms · p99 {result['p99_ms']} ms · max {result['max_ms']} ms"
     )
-    print(f"errors {len(errors)} / {result['requests']} · throughput {result['throughput_rps']} req/s")
+    print(f"errors {len(errors)} / {result['requests']} (5xx: {result['server_errors_5xx']}) · served "
+          f"{result['ok']} · throughput {result['throughput_rps']} req/s")
+    print(f"busy (429/503): {len(busy)}, with Retry-After {result['busy_with_retry_after']}, "
+          f"answered in p95 {result['busy_p95_ms']} ms")
     print(f"floor, same load on GET /healthz: p50 {result['healthz_p50_ms']} ms · p95 {result['healthz_p95_ms']} ms")
     print(
         "server-side stage medians (ms): " + ", ".join(f"{k} {v}" for k, v in result["server_stage_median_ms"].items())

@@ -305,5 +305,14 @@ class FollowupResolver:
         if not dependent:
             return FollowupDecision(False, reason, question, found, count, sim)
         added = previous_terms(previous, question, added_budget(s, count), self.stats())
-        search = f"{question.strip()} {' '.join(added)}".strip() if added else question
-        return FollowupDecision(True, reason, search, found, count, sim, added)
+        return FollowupDecision(True, reason, with_context(question, added), found, count, sim, added)
+
+
+def with_context(question: str, added: Sequence[str]) -> str:
+    """The question with the borrowed phrases in brackets before its final mark, so it reads as a sentence
+    when shown ("Còn trẻ em thì sao (mức đóng bảo hiểm y tế)?"); the search sees the same words."""
+    if not added:
+        return question
+    text = question.strip()
+    body = text.rstrip("?.!… ")
+    return f"{body} ({', '.join(added)}){text[len(body):].strip()}"

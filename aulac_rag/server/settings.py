@@ -38,7 +38,7 @@ class ServerSettings:
     anon_rate_per_minute: float = 30.0
     anon_burst: int = 10
     max_inflight: int = 32  # API requests running at once (the thread pool has 40 threads)
-    max_waiting: int = 256  # requests waiting for a slot; beyond that 429 with Retry-After
+    max_waiting: int = 96  # requests waiting for a slot (about 2 s of work here); beyond that 429 + Retry-After
     owner_url: str | None = None  # claim AULAC_HOME as its owner, reachable here (aulac serve sets it)
     shared_limits: bool = False  # rate-limit buckets in SQLite, shared by worker processes (--workers N)
 

@@ -77,7 +77,7 @@ class TestRewrite:
     def test_new_words_first_previous_topic_after(self) -> None:
         decision = FollowupResolver().run("Còn trẻ em thì sao?", [(PREVIOUS, "4,5% tiền lương [1].")])
         assert decision.dependent and decision.reason == "marker" and decision.content_words == 1
-        assert decision.search == "Còn trẻ em thì sao? mức đóng bảo hiểm y tế"
+        assert decision.search == "Còn trẻ em thì sao (mức đóng bảo hiểm y tế)?"
 
     def test_words_the_question_has_are_not_repeated(self) -> None:
         previous = "Bảo hiểm y tế có chi trả khám răng không?"
@@ -190,7 +190,7 @@ def test_scope_rail_sees_the_rewritten_question(scoped_home: Path) -> None:
 
         followup = pipeline.run("Còn trẻ em thì sao?", history)
         assert not followup.refused and followup.citations[0].doc_id == "bhyt-muc-dong.md"
-        assert followup.standalone_question.startswith("Còn trẻ em thì sao? ")
+        assert followup.standalone_question.startswith("Còn trẻ em thì sao (")
         assert "bảo hiểm" in followup.standalone_question
         assert [g.rule for g in followup.guardrails] == ["scope_followup"]
 
