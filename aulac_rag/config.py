@@ -168,6 +168,9 @@ class GenerationConfig(_Strict):
     not_found_hint: str = ""
     extractive_sentences: int = Field(3, ge=1, le=20)  # sentences the extractive backend quotes
     max_history_turns: int = Field(3, ge=0, le=20)  # earlier turns shown to the LLM
+    # openai-compatible backend: ask for JSON answer sentences with their sources (response_format);
+    # true = OpenAI's/vLLM's "json_schema"; "json_object" = llama.cpp's {"type": "json_object", "schema"}
+    structured_output: Literal["off", "json_schema", "json_object"] = "off"
 
     @field_validator("backend")
     @classmethod
@@ -175,6 +178,13 @@ class GenerationConfig(_Strict):
         from aulac_rag.generation.base import generators
 
         return generators.check(value)
+
+    @field_validator("structured_output", mode="before")
+    @classmethod
+    def _structured_flag(cls, value: Any) -> Any:
+        if value is True:
+            return "json_schema"
+        return "off" if value is False or value is None else value
 
 
 class GuardrailsConfig(_Strict):

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aulac_rag.generation.lexical import relevance
+from aulac_rag.generation.prompting import is_not_found
 from aulac_rag.guardrails.rails.answer_rails import sentence_end
 
 #: measured (bench/attribution_threshold.py): the lowest threshold attributing at most 5% of unsupported
@@ -114,6 +115,8 @@ class CitationAttributor:
         if not self.contexts or _ANY_CITATION.search(body):
             return None
         if len(re.findall(r"\w+", body)) < _MIN_WORDS or body.endswith((":", "?")):
+            return None
+        if is_not_found(body.lstrip(" -*•")):  # "Không tìm thấy thông tin này…" is no claim to source
             return None
         support = best_support(body, self.contexts)
         return support.n if support is not None and support.score >= self.threshold else None

@@ -6,6 +6,13 @@ of the environment variable holding the key), ``timeout_s``, ``max_retries`` and
 ``retry_backoff_s``. Connection failures, timeouts, 429 and 5xx are retried with
 exponential backoff before the first chunk arrives; then they become a
 :class:`~aulac_rag.errors.GenerationError` that says what to fix.
+
+``structured_output`` (off by default) asks answer prompts (those with contexts) for JSON
+sentences with their sources (``response_format``, see :mod:`aulac_rag.generation.structured`),
+still streamed: the JSON is parsed incrementally and each sentence is released, rendered as
+``text [n].``, as soon as it is complete. A server that refuses ``response_format`` (HTTP 400/422)
+(or with HTTP 500 naming it) is asked again without it, and a reply that is not the JSON asked for is treated as a plain
+answer; both leave a note on the returned :class:`~aulac_rag.generation.structured.NotedStream`.
 """
 
 from __future__ import annotations
@@ -19,6 +26,14 @@ from aulac_rag.config import GenerationConfig
 from aulac_rag.errors import ConfigError, GenerationError
 from aulac_rag.extras import require
 from aulac_rag.generation.base import Mode, Prompt
+from aulac_rag.generation.structured import (
+    UNSUPPORTED_NOTE,
+    NotedStream,
+    StreamNote,
+    StructuredAnswer,
+    response_format,
+    with_json_instruction,
+)
 
 #: Used when neither ``generation.base_url`` nor ``$AULAC_LLM_BASE_URL`` is set (``aulac llm serve``'s default).
 DEFAULT_BASE_URL = "http://127.0.0.1:8001/v1"
@@ -31,6 +46,10 @@ class _Retryable(Exception):
     def __init__(self, error: GenerationError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+class _FormatRefused(Exception):
+    """Internal: the server answered HTTP 400/422 to a request with ``response_format``."""
 
 
 class OpenAICompatGenerator:
@@ -50,6 +69,7 @@ class OpenAICompatGenerator:
         temperature: float = 0.1,
         max_tokens: int = 512,
         sleep: Callable[[float], None] = time.sleep,
+        structured_output: str = "off",
     ) -> None:
         base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         if not base_url.startswith(("http://", "https://")):
@@ -60,6 +80,10 @@ class OpenAICompatGenerator:
             raise ConfigError(f"generation.max_retries must be >= 0, got {max_retries!r}")
         if not model:
             raise ConfigError("generation.model is empty; use the served model name, e.g. 'aulac-llm'")
+        if structured_output not in ("off", "json_schema", "json_object"):
+            raise ConfigError(
+                f"generation.structured_output must be off, json_schema (true) or json_object, got {structured_output!r}"
+            )
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.api_key_env = api_key_env
@@ -69,6 +93,7 @@ class OpenAICompatGenerator:
         self.temperature = temperature
         self.max_tokens = max_tokens
         self._sleep = sleep
+        self.structured_output = structured_output
         self._client: Any = None
 
     @property
@@ -84,11 +109,42 @@ class OpenAICompatGenerator:
         return self._client
 
     def stream(self, prompt: Prompt) -> Iterator[str]:
+        """The answer's text chunks; with structured output, a :class:`NotedStream` of rendered sentences."""
+        if self.structured_output == "off" or not prompt.contexts:  # a rewrite prompt has no contexts
+            return self._stream(prompt)
+        noted = NotedStream()
+        return noted.attach(self._structured(prompt, noted))
+
+    def _structured(self, prompt: Prompt, noted: NotedStream) -> Iterator[str]:
+        parser = StructuredAnswer(len(prompt.contexts))
+        chunks = self._stream(prompt, response_format(self.structured_output))
+        try:
+            first = next(chunks, None)
+        except _FormatRefused:
+            noted.notes.append(StreamNote("structured_output", UNSUPPORTED_NOTE))
+            yield from self._stream(prompt)
+            return
+        if first is not None:
+            noted.raw.append(first)
+            released = parser.feed(first)
+            if released:
+                yield released
+        for chunk in chunks:
+            noted.raw.append(chunk)
+            released = parser.feed(chunk)
+            if released:
+                yield released
+        tail = parser.finish()
+        noted.notes.extend(parser.notes)
+        if tail:
+            yield tail
+
+    def _stream(self, prompt: Prompt, json_format: dict[str, Any] | None = None) -> Iterator[str]:
         attempt = 0
         while True:
             started = False
             try:
-                for chunk in self._stream_once(prompt):
+                for chunk in self._stream_once(prompt, json_format):
                     started = True
                     yield chunk
                 return
@@ -100,17 +156,19 @@ class OpenAICompatGenerator:
                 self._sleep(self.retry_backoff_s * (2**attempt))
                 attempt += 1
 
-    def _stream_once(self, prompt: Prompt) -> Iterator[str]:
+    def _stream_once(self, prompt: Prompt, json_format: dict[str, Any] | None = None) -> Iterator[str]:
         import httpx2  # the openai client's transport
         import openai
 
         kwargs: dict[str, Any] = {
             "model": self.model,
-            "messages": list(prompt.messages),
+            "messages": with_json_instruction(prompt.messages) if json_format else list(prompt.messages),
             "temperature": self.temperature if prompt.temperature is None else prompt.temperature,
             "max_tokens": self.max_tokens if prompt.max_tokens is None else prompt.max_tokens,
             "stream": True,
         }
+        if json_format is not None:
+            kwargs["response_format"] = json_format
         finished = False
         try:
             with self.client.chat.completions.create(**kwargs) as stream:
@@ -122,6 +180,8 @@ class OpenAICompatGenerator:
                     if choice.delta and choice.delta.content:
                         yield choice.delta.content
         except (openai.OpenAIError, httpx2.HTTPError) as exc:
+            if json_format is not None and _refuses_format(exc):
+                raise _FormatRefused(str(exc)) from exc
             raise self._translate(exc) from exc
         except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
             # bytes that are not the OpenAI protocol (a proxy's HTML page, a binary body, broken JSON)
@@ -165,6 +225,16 @@ class OpenAICompatGenerator:
         return _Retryable(GenerationError(f"{where} failed: {_short(str(exc))}"))
 
 
+def _refuses_format(exc: Exception) -> bool:
+    """Whether the server rejected the request's ``response_format``: HTTP 400/422, or an error naming it
+    (llama-cpp-python's server answers ``"type": "json_schema"`` with HTTP 500 and a validation error)."""
+    import openai
+
+    if not isinstance(exc, openai.APIStatusError):
+        return False
+    return exc.status_code in (400, 422) or (exc.status_code == 500 and "response_format" in str(exc))
+
+
 def _short(text: str, limit: int = 200) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -181,4 +251,5 @@ def _openai_compatible(config: GenerationConfig) -> OpenAICompatGenerator:
         retry_backoff_s=config.retry_backoff_s,
         temperature=config.temperature,
         max_tokens=config.max_tokens,
+        structured_output=config.structured_output,
     )

@@ -205,6 +205,12 @@ class Generation:
     chunks: Iterator[str]
     generator: Generator
     notes: list[GuardrailNote] = field(default_factory=list)
+    source: Iterator[str] | None = None  # the backend's own stream: its ``notes`` are read once it is done
+
+    def stream_notes(self) -> list[GuardrailNote]:
+        """Notes the backend recorded while streaming (e.g. structured output it could not read)."""
+        notes = getattr(self.source, "notes", None) or []
+        return [GuardrailNote(rule=n.rule, action="notice", message=n.message) for n in notes]
 
 
 FALLBACK_MESSAGE = (
@@ -233,7 +239,7 @@ class GenerateStep:
             note = GuardrailNote(rule="llm_fallback", action="notice", message=f"{FALLBACK_MESSAGE} ({exc})")
             return Generation(iter(self.fallback.stream(prompt)), self.fallback, [note])
         chunks = stream if first is None else _prepend(first, stream)
-        return Generation(chunks, self.generator)
+        return Generation(chunks, self.generator, source=stream)
 
 
 def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:

@@ -128,6 +128,7 @@ class AnswerStream:
                 self._deltas.append(tail)
                 yield tail
             state.timings["generate"] = _ms(start)
+            state.notes += state.generation.stream_notes()
             if attributor is not None and attributor.attributed:
                 state.notes.append(
                     GuardrailNote(

@@ -15,7 +15,7 @@ def test_without_llm_appends_previous_key_words_to_a_dependent_follow_up() -> No
     # the old concatenation stays available as no_llm="concat"
     rewriter = QuestionRewriter(ExtractiveGenerator())  # not an LLM: ignored
     result = rewriter.run("Còn trẻ em thì sao?", HISTORY)
-    assert (result.question, result.method) == ("Còn trẻ em thì sao? mức đóng bảo hiểm y tế", "followup")
+    assert (result.question, result.method) == ("Còn trẻ em thì sao (mức đóng bảo hiểm y tế)?", "followup")
     concat = QuestionRewriter(None, no_llm="concat").run("Còn trẻ em thì sao?", HISTORY)
     assert (concat.question, concat.method) == ("Mức đóng bảo hiểm y tế là bao nhiêu? Còn trẻ em thì sao?", "concat")
 

@@ -76,7 +76,7 @@ class TestExtractivePipeline:
     def test_follow_up_borrows_previous_key_words_without_llm(self) -> None:
         retriever = TinyRetriever()
         answer = AnswerPipeline(retriever).run("Còn trẻ em thì sao?", [(QUESTION, "4,5% [1].")])
-        assert retriever.queries[0][0] == "Còn trẻ em thì sao? mức đóng bảo hiểm y tế"
+        assert retriever.queries[0][0] == "Còn trẻ em thì sao (mức đóng bảo hiểm y tế)?"
         assert answer.answer.startswith("Trẻ em dưới 6 tuổi") and answer.to_dict()["standalone_question"]
 
     def test_stream_deltas_make_the_answer(self) -> None:
