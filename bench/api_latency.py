@@ -91,6 +91,7 @@ def serve(port: int, retriever: str, workers: int) -> subprocess.Popen:
     else:
         argv = [sys.executable, "-m", "uvicorn", "aulac_rag.server.app:create_app", "--factory"]
     argv += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    argv += ["--timeout-keep-alive", "30"]  # as `aulac serve` (KEEP_ALIVE_S)
     return subprocess.Popen(argv, env=env, cwd=Path(__file__).resolve().parent.parent)
 
 

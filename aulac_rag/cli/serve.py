@@ -75,7 +75,13 @@ def register(app: typer.Typer) -> None:
             port=port,
             workers=workers,
             log_level=log_level,
+            # under a burst the event loop can be busy for seconds: uvicorn's 5 s default then closes
+            # a keep-alive connection just as its client reuses it (a client-side ReadError)
+            timeout_keep_alive=KEEP_ALIVE_S,
         )
+
+
+KEEP_ALIVE_S = 30
 
 
 def _embedded_sandboxes(home: Path) -> list[str]:
