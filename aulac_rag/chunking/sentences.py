@@ -24,26 +24,33 @@ def pack(units: list[str], max_tokens: int, overlap: int = 0, joiner: str = " ")
     ``overlap`` repeats that many trailing units at the start of the next piece.
     """
     expanded: list[str] = []
+    sizes: list[int] = []  # count_tokens of each expanded unit, counted once
     for unit in units:
-        if count_tokens(unit) <= max_tokens:
+        tokens = count_tokens(unit)
+        if tokens <= max_tokens:
             expanded.append(unit)
+            sizes.append(tokens)
             continue
         for sentence in split_sentences(unit):
             words = sentence.split()
             for start in range(0, len(words), max_tokens):
-                expanded.append(" ".join(words[start : start + max_tokens]))
+                piece = " ".join(words[start : start + max_tokens])
+                expanded.append(piece)
+                sizes.append(count_tokens(piece))
     pieces: list[str] = []
     current: list[str] = []
+    current_sizes: list[int] = []
     size = 0
-    for unit in expanded:
-        tokens = count_tokens(unit)
+    for unit, tokens in zip(expanded, sizes, strict=True):
         if current and size + tokens > max_tokens:
             pieces.append(joiner.join(current))
             current = current[-overlap:] if overlap else []
-            size = sum(count_tokens(u) for u in current)
+            current_sizes = current_sizes[-overlap:] if overlap else []
+            size = sum(current_sizes)
             if size + tokens > max_tokens:
-                current, size = [], 0
+                current, current_sizes, size = [], [], 0
         current.append(unit)
+        current_sizes.append(tokens)
         size += tokens
     if current:
         pieces.append(joiner.join(current))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import qdrant_edge as qe
 
@@ -22,6 +22,11 @@ def edge_filter(filters: Filters | None, must_not: list[Any] | None = None) -> q
         match = qe.MatchAny(list(value)) if isinstance(value, (list, tuple, set)) else qe.MatchValue(value)
         must.append(qe.FieldCondition(key=key, match=match))
     return qe.Filter(must=must or None, must_not=must_not or None)
+
+
+def _sparse(vector: SparseVector) -> qe.SparseVector:
+    """The engine's sparse vector (it reads any sequence: lists, or the ``array.array`` slices ingestion sends)."""
+    return qe.SparseVector(cast(list[int], vector.indices), cast(list[float], vector.values))
 
 
 class QdrantEdgeIndex(VectorIndex):
@@ -63,11 +68,7 @@ class QdrantEdgeIndex(VectorIndex):
 
     def upsert(self, points: list[IndexPoint]) -> None:
         edge_points = [
-            qe.Point(
-                id=p.id,
-                vector={DENSE: p.dense, **{name: qe.SparseVector(v.indices, v.values) for name, v in p.sparse.items()}},
-                payload=p.payload,
-            )
+            qe.Point(id=p.id, vector={DENSE: p.dense, **{name: _sparse(v) for name, v in p.sparse.items()}}, payload=p.payload)
             for p in points
         ]
         self.shard.update(qe.UpdateOperation.upsert_points(edge_points))
@@ -124,7 +125,7 @@ class QdrantEdgeIndex(VectorIndex):
 
     @staticmethod
     def _query_vector(using: str, vector: list[float] | SparseVector) -> qe.Query:
-        named = qe.SparseVector(vector.indices, vector.values) if isinstance(vector, SparseVector) else vector
+        named = _sparse(vector) if isinstance(vector, SparseVector) else vector
         return qe.Query.Nearest(named, using=using)
 
     def _nearest(self, using: str, vector: list[float] | SparseVector, limit: int, filters: Filters | None) -> list[tuple[str, float]]:

@@ -12,8 +12,10 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, Field, field_serializer
 
 from aulac_rag.chunking import DocumentChunker
@@ -31,12 +33,15 @@ from aulac_rag.ingest.prepare import (
     PrepareSettings,
     add_sparse,
     chunk_document,
+    collect_young,
     document_hash,
     index_text,
     normalized_document,
     point_id,
     prepare_parallel,
+    start_pool,
     worker_count,
+    young_gc_only,
 )
 from aulac_rag.sparse.bm25 import BM25SparseEncoder
 
@@ -52,6 +57,7 @@ __all__ = [
 ]
 
 Scanner = Callable[[Document], list[DocumentFinding]]
+Group = list[tuple[PreparedDocument, list[DocumentFinding]]]  # documents written together
 
 
 class IngestSummary(BaseModel):
@@ -141,17 +147,21 @@ class Ingestor:
 
     Documents are prepared (normalized, chunked, BM25-encoded: in worker processes when the
     run is large, see ``ingest/prepare.py``) in order, then written in groups of about
-    ``GROUP_CHUNKS`` chunks (smaller while writes are slow, as with a slow embedder, so progress is
-    committed often): all of a group's documents are marked pending in one manifest
-    transaction, their points upserted and flushed once, their old versions deleted in one
-    request and the manifest committed in one transaction. A crash anywhere leaves each
-    document of the group pending, and recovery finishes or rolls back each on its own.
+    ``GROUP_CHUNKS`` chunks (smaller while embedding and writing are slow, as with a slow embedder,
+    so progress is committed often). A group's dense vectors are computed in a thread while the
+    previous group is written and the next one prepared, so an embedding server is kept busy.
+    Then all of a group's documents are marked pending in one manifest transaction, their points
+    upserted and flushed once, their old versions deleted in one request and the manifest
+    committed in one transaction. A crash anywhere leaves each document of the group pending,
+    and recovery finishes or rolls back each on its own.
     """
 
     GROUP_CHUNKS = 4096  # most chunks per group: one index flush and two manifest syncs each
-    FIRST_GROUP = 16  # the first group's chunks; doubled after each group written in under GROUP_SECONDS
-    GROUP_SECONDS = 0.5
-    UPSERT_BATCH = 256  # points per embedding call and upsert request
+    #: the fewest chunks per group (and at least the embedder's batch size times its requests in flight);
+    #: groups double after one is embedded and written in under GROUP_SECONDS, and halve otherwise
+    FIRST_GROUP = 16
+    GROUP_SECONDS = 5.0
+    UPSERT_BATCH = 256  # points per upsert request
 
     def __init__(
         self,
@@ -213,25 +223,37 @@ class Ingestor:
         for raw in docs:  # a repeated doc id is compared with its committed hash when it is written
             jobs.append((raw, committed.get(raw.doc_id) if raw.doc_id not in seen else None))
             seen.add(raw.doc_id)
-        start = 0
-        while start < len(jobs) and self.manifest.get_meta("bm25_avg_len") is None:
-            yield self._prepare_here(*jobs[start])
-            start += 1
-        self._set_avg_len([])
-        rest = jobs[start:]
-        workers = worker_count(self.workers, [raw for raw, _ in rest])
-        if workers > 1:
-            yield from prepare_parallel(rest, self._settings(), workers)
-        else:
-            for job in rest:
-                yield self._prepare_here(*job)
+        workers = worker_count(self.workers, [raw for raw, _ in jobs])
+        pool, ready = start_pool(workers) if workers > 1 else (None, [])  # started now: they import meanwhile
+        try:
+            start = 0
+            while start < len(jobs) and self.manifest.get_meta("bm25_avg_len") is None:
+                yield self._prepare_here(*jobs[start])
+                start += 1
+            self._set_avg_len([])
+            while start < len(jobs) and not all(f.done() for f in ready):  # here until the workers are up
+                yield self._prepare_here(*jobs[start])
+                start += 1
+            if pool is not None:
+                yield from prepare_parallel(jobs[start:], self._settings(), workers, pool)
+            else:
+                for job in jobs[start:]:
+                    yield self._prepare_here(*job)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
-    def _points(self, prepared: list[tuple[PreparedDocument, int]]) -> list[IndexPoint]:
-        """Points of (document, chunk index) pairs, with their dense vectors."""
-        dense = self.embedder.embed_passages([doc.texts[i] for doc, i in prepared])
+    def _embedded(self, group: Group) -> np.ndarray:
+        """Dense vectors of every chunk of ``group``, in order (run ahead, in the embedding thread)."""
+        dense = self.embedder.embed_passages([text for doc, _ in group for text in doc.texts])
         check_vector_size(self.manifest, dense.shape[1], self.config.retrieval.embedder.name)
+        return dense
+
+    @staticmethod
+    def _points(prepared: list[tuple[PreparedDocument, int]], dense: np.ndarray) -> list[IndexPoint]:
+        """Points of (document, chunk index) pairs, with their dense vectors (one row each)."""
         points = []
-        for (doc, i), vector in zip(prepared, dense, strict=True):
+        for (doc, i), vector in zip(prepared, dense.tolist(), strict=True):
             chunk = doc.chunks[i]
             payload = {
                 "doc_id": chunk.doc_id,
@@ -241,16 +263,16 @@ class Ingestor:
                 "position": chunk.position,
                 "source": chunk.source,
                 "doc_hash": chunk.doc_hash,
-                "content_hash": chunk.content_hash,
+                "content_hash": doc.hashes[i],
                 "metadata": chunk.metadata,
             }
-            points.append(IndexPoint(doc.ids[i], vector.tolist(), doc.sparse[i], payload))
+            points.append(IndexPoint(doc.ids[i], vector, doc.index_sparse[i], payload))
         return points
 
-    def _written(self, group: list[tuple[PreparedDocument, list[DocumentFinding]]]) -> None:
+    def _written(self, group: Group, dense: np.ndarray) -> None:
         """:meth:`_write_group`, with a full or failing disk turned into a StoreError that stops the run."""
         try:
-            self._write_group(group)
+            self._write_group(group, dense)
         except (OSError, sqlite3.Error) as exc:
             names = ", ".join(repr(doc.document.doc_id) for doc, _ in group[:3]) + (" …" if len(group) > 3 else "")
             raise StoreError(
@@ -259,7 +281,7 @@ class Ingestor:
                 "rolled forward or back (check with `aulac doctor SANDBOX`)"
             ) from exc
 
-    def _write_group(self, group: list[tuple[PreparedDocument, list[DocumentFinding]]]) -> None:
+    def _write_group(self, group: Group, dense: np.ndarray) -> None:
         with self.manifest.transaction():
             for doc, _ in group:
                 d = doc.document
@@ -267,7 +289,7 @@ class Ingestor:
         failpoint("ingest.after_begin")
         pairs = [(doc, i) for doc, _ in group for i in range(len(doc.chunks))]
         for start in range(0, len(pairs), self.UPSERT_BATCH):
-            self.index.upsert(self._points(pairs[start : start + self.UPSERT_BATCH]))
+            self.index.upsert(self._points(pairs[start : start + self.UPSERT_BATCH], dense[start : start + self.UPSERT_BATCH]))
             failpoint("ingest.after_upsert")
         self.index.flush()
         failpoint("ingest.after_all_upserts")
@@ -302,6 +324,10 @@ class Ingestor:
         progress: bool | None = None,
     ) -> IngestSummary:
         """Ingest ``documents``; with ``prune``, delete indexed documents not among them."""
+        with young_gc_only():
+            return self._run(documents, source_errors, prune, progress)
+
+    def _run(self, documents: Iterable[Document], source_errors: Iterable[SourceError], prune: bool, progress: bool | None) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary(errors=list(source_errors))
         docs = list(documents)
@@ -311,45 +337,35 @@ class Ingestor:
         committed = {r.doc_id: r.doc_hash for r in self.manifest.all() if r.doc_hash and r.pending_hash is None}
         show = sys.stdout.isatty() if progress is None else progress
         bar = _progress(len(docs), show)
-        group: list[tuple[PreparedDocument, list[DocumentFinding]]] = []
-        size, target = 0, self.FIRST_GROUP
-
-        def write() -> None:
-            nonlocal group, size, target
-            if group:
-                began = time.perf_counter()
-                self._written(group)
-                fast = time.perf_counter() - began < self.GROUP_SECONDS
-                target = min(self.GROUP_CHUNKS, target * 2) if fast else max(self.FIRST_GROUP, target // 2)
-                for doc, _ in group:
-                    committed[doc.document.doc_id] = doc.doc_hash
-                    summary.chunks += len(doc.chunks)
-                    summary.documents += 1
-                bar.update(len(group))
-            group, size = [], 0
-
-        for raw, outcome in zip(docs, self._outcomes(docs, committed), strict=True):
-            try:
-                prepared, findings = self._checked(outcome, summary)
-                doc_id = prepared.document.doc_id
-                if any(doc.document.doc_id == doc_id for doc, _ in group):
-                    write()  # a repeated doc id: its earlier copy is committed first, as a serial run would
-                if prepared.unchanged or committed.get(doc_id) == prepared.doc_hash:
-                    summary.skipped += 1
+        floor = max(self.FIRST_GROUP, self.config.retrieval.embedder.batch_size * self.config.retrieval.embedder.concurrency)
+        groups = _Groups(self, summary, committed, bar, floor)
+        chars_left = sum(len(raw.text) for raw in docs)
+        chars_seen = chunks_seen = 0
+        try:
+            for raw, outcome in zip(docs, self._outcomes(docs, committed), strict=True):
+                chars_left -= len(raw.text)
+                chars_seen += len(raw.text)
+                try:
+                    prepared, findings = self._checked(outcome, summary)
+                    doc_id = prepared.document.doc_id
+                    chunks_seen += len(prepared.chunks)
+                    if doc_id in groups.waiting:
+                        groups.drain()  # a repeated doc id: its earlier copy is committed first, as a serial run would
+                    if prepared.unchanged or committed.get(doc_id) == prepared.doc_hash:
+                        summary.skipped += 1
+                        bar.update(1)
+                        continue
+                    groups.add(prepared, findings, chunks_left=chars_left * chunks_seen // max(1, chars_seen))
+                except (StoreError, EmbeddingError, ConfigError):
+                    # the index or the embedder itself failed (locked, disk, server down, wrong vector size):
+                    # stop, do not report it once per document
+                    raise
+                except AulacError as exc:
+                    summary.errors.append(SourceError(raw.source or raw.doc_id, str(exc)))
                     bar.update(1)
-                    continue
-                group.append((prepared, findings))
-                size += len(prepared.chunks)
-                if size >= target:
-                    write()
-            except (StoreError, EmbeddingError, ConfigError):
-                # the index or the embedder itself failed (locked, disk, server down, wrong vector size):
-                # stop, do not report it once per document
-                raise
-            except AulacError as exc:
-                summary.errors.append(SourceError(raw.source or raw.doc_id, str(exc)))
-                bar.update(1)
-        write()
+            groups.drain()
+        finally:
+            groups.close()
         bar.close()
         if prune:
             failed = {e.source for e in summary.errors}
@@ -361,6 +377,73 @@ class Ingestor:
         self.index.flush()
         summary.seconds = time.perf_counter() - started
         return summary
+
+
+class _Groups:
+    """Documents collected into groups, each embedded ahead in a thread and then written by the caller.
+
+    When a group is full, its dense vectors are started (an embedding server works on them while
+    the previous group is written and the next one prepared) and the previous group is written
+    once its own vectors are there. A group is full at ``target`` chunks, which doubles after a
+    group embedded and written in under ``GROUP_SECONDS`` and halves otherwise (between ``floor``
+    and ``GROUP_CHUNKS``), and at half the chunks still to come (so the last group, whose writing
+    nothing overlaps, is small).
+    """
+
+    def __init__(self, ingestor: Ingestor, summary: IngestSummary, committed: dict[str, str], bar: Any, floor: int) -> None:
+        self.ingestor, self.summary, self.committed, self.bar = ingestor, summary, committed, bar
+        self.floor = self.target = floor
+        self.group: Group = []
+        self.size = 0
+        self.ahead: tuple[Group, Future[tuple[np.ndarray, float]]] | None = None
+        self.waiting: set[str] = set()  # doc ids in ``group`` and ``ahead``
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="aulac-ingest-embed")
+
+    def add(self, prepared: PreparedDocument, findings: list[DocumentFinding], chunks_left: int) -> None:
+        self.group.append((prepared, findings))
+        self.waiting.add(prepared.document.doc_id)
+        self.size += len(prepared.chunks)
+        if self.size >= min(self.target, max(self.floor, chunks_left // 2)):
+            self._submit()
+
+    def drain(self) -> None:
+        """Write every document collected so far."""
+        self._submit()
+        self._commit()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)  # at most one group's embedding still running
+
+    def _embedded(self, group: Group) -> tuple[np.ndarray, float]:
+        began = time.perf_counter()
+        return self.ingestor._embedded(group), time.perf_counter() - began
+
+    def _submit(self) -> None:
+        """Start embedding the current group, then write the previous one."""
+        if self.group:
+            future = self.pool.submit(self._embedded, self.group)
+            self._commit()
+            self.ahead = (self.group, future)
+        self.group, self.size = [], 0
+
+    def _commit(self) -> None:
+        """Write the group embedded ahead, once its vectors are there."""
+        if self.ahead is None:
+            return
+        group, future = self.ahead
+        self.ahead = None
+        dense, seconds = future.result()
+        began = time.perf_counter()
+        self.ingestor._written(group, dense)
+        fast = seconds + time.perf_counter() - began < self.ingestor.GROUP_SECONDS
+        self.target = min(self.ingestor.GROUP_CHUNKS, self.target * 2) if fast else max(self.floor, self.target // 2)
+        collect_young()
+        for doc, _ in group:
+            self.waiting.discard(doc.document.doc_id)
+            self.committed[doc.document.doc_id] = doc.doc_hash
+            self.summary.chunks += len(doc.chunks)
+            self.summary.documents += 1
+        self.bar.update(len(group))
 
 
 class _NoProgress:

@@ -80,14 +80,42 @@ def normalize_tone_placement(syllable: str) -> str:
     return bare[:index] + toned + bare[index + 1 :]
 
 
+def _normalize_syllables(text: str) -> str:
+    """Each syllable of ``text`` with its tone mark on the conventional vowel."""
+    parts = _SYLLABLE.split(text)
+    parts[1::2] = map(normalize_tone_placement, parts[1::2])  # cached per syllable; the loop runs in C
+    return "".join(parts)
+
+
+class _Words(dict[str, str]):
+    """Space-separated piece of text → :func:`_normalize_syllables` of it, computed on first sight.
+
+    A syllable never contains a space, so normalizing each piece between spaces is normalizing the
+    text; pieces repeat (words with their punctuation), so most are a dictionary lookup.
+    """
+
+    def __missing__(self, piece: str) -> str:
+        value = _normalize_syllables(piece)
+        if value == piece:
+            value = piece  # the same object: normalize_text sees that nothing changed
+        if len(piece) <= 64:  # long pieces (text without spaces) are not kept
+            if len(self) >= 500_000:
+                self.clear()
+            self[piece] = value
+        return value
+
+
+_WORDS = _Words()
+
+
 def normalize_text(text: str) -> str:
     """NFC, invisible characters removed, odd spaces made plain, tone marks placed consistently."""
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
     text = _SPACES.sub(" ", text)
-    parts = _SYLLABLE.split(text)
-    parts[1::2] = map(normalize_tone_placement, parts[1::2])  # cached per syllable; the loop runs in C
-    return "".join(parts)
+    pieces = text.split(" ")
+    normalized = list(map(_WORDS.__getitem__, pieces))
+    return text if normalized == pieces else " ".join(normalized)  # (list == compares identical items at once)
 
 
 def _fold_table() -> dict[int, str]:

@@ -107,3 +107,102 @@ def test_ingestion_with_workers_indexes_the_same_points(aulac_home: Path, monkey
         assert box.ingest_documents(docs, progress=False).skipped == 6
         box.close()
     assert found[1] == found[2]
+
+
+def test_prepared_documents_travel_compactly_and_unchanged() -> None:
+    """A worker's result is pickled with its sparse vectors as arrays and unpickles to the same thing."""
+    import pickle
+
+    settings = PrepareSettings(ChunkingConfig(max_tokens=60), "syllable_bigram", 1.2, 0.75, 97.5)
+    worker = _Worker(settings)
+    outcomes = [worker.run(d, None) for d in _documents()[:5]]
+    first = worker.run(Document("a", PLAIN, "t", "a.md"), None)
+    assert not isinstance(first, AulacError)
+    outcomes.append(worker.run(Document("a", PLAIN, "t", "a.md"), first.doc_hash))  # unchanged
+    for outcome in outcomes:
+        assert not isinstance(outcome, AulacError)
+        outcome.sparse  # noqa: B018 (unpacked before pickling: not sent)
+        back = pickle.loads(pickle.dumps(outcome))
+        assert back == outcome and back.sparse == outcome.sparse and "sparse" not in back.__getstate__()
+        assert [{n: (list(v.indices), list(v.values)) for n, v in s.items()} for s in back.index_sparse] == [
+            {n: (v.indices, v.values) for n, v in s.items()} for s in outcome.sparse
+        ]
+        assert back.hashes == [c.content_hash for c in back.chunks]
+
+
+class _FakeEmbedder:
+    """Deterministic vectors, a record of the calls (thread, time), and a failure on call ``fail_at``."""
+
+    model_id = "fake-embedder"
+    dim = 8
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.calls: list[tuple[str, float, list[str]]] = []
+        self.fail_at = fail_at
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        import threading
+        import time
+        import zlib
+
+        from aulac_rag.errors import EmbeddingError
+
+        self.calls.append((threading.current_thread().name, time.perf_counter(), list(texts)))
+        if self.fail_at is not None and len(self.calls) >= self.fail_at:
+            raise EmbeddingError("the embedding server is down (test)")
+        vectors = np.stack([np.random.default_rng(zlib.crc32(t.encode())).standard_normal(self.dim) for t in texts])
+        return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _small_groups_box(home: Path, monkeypatch: pytest.MonkeyPatch, embedder: _FakeEmbedder) -> Sandbox:
+    from aulac_rag.ingest.pipeline import Ingestor
+
+    monkeypatch.setattr(Ingestor, "FIRST_GROUP", 1)
+    make_user_sandbox(home, "groups", retrieval={"embedder": {"batch_size": 1, "concurrency": 1}, "chunking": {"max_tokens": 40}})
+    box = Sandbox("groups")
+    box.__dict__["embedder"] = embedder
+    return box
+
+
+def test_embedding_runs_ahead_of_writing(aulac_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next group's vectors are computed (in a thread) while the previous group is written."""
+    import time
+
+    from aulac_rag.ingest.pipeline import Group, Ingestor
+
+    embedder = _FakeEmbedder()
+    box = _small_groups_box(aulac_home, monkeypatch, embedder)
+    writes: list[tuple[list[str], float]] = []  # each group's texts, when its write ended
+    written = Ingestor._written
+
+    def slow_write(self: Ingestor, group: Group, dense: np.ndarray) -> None:
+        time.sleep(0.2)
+        written(self, group, dense)
+        writes.append(([text for doc, _ in group for text in doc.texts], time.perf_counter()))
+
+    monkeypatch.setattr(Ingestor, "_written", slow_write)
+    docs = [Document(f"d{i}", f"Tài liệu {i}. {PLAIN}", f"Tiêu đề {i}", f"d{i}.md") for i in range(8)]
+    summary = box.ingest_documents(docs, progress=False)
+    assert summary.documents == 8 and not summary.errors and box.index.count() == summary.chunks
+    assert {name for name, _, _ in embedder.calls} == {"aulac-ingest-embed_0"}
+    assert len(writes) >= 3
+    started = {tuple(texts): at for _, at, texts in embedder.calls}
+    # the vectors of each group but the first were started before the previous group's write ended
+    assert all(started[tuple(texts)] < ended for (_, ended), (texts, _) in zip(writes, writes[1:], strict=False))
+    box.close()
+
+
+def test_an_embedding_failure_stops_the_run_and_leaves_nothing_pending(aulac_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aulac_rag.errors import EmbeddingError
+
+    box = _small_groups_box(aulac_home, monkeypatch, _FakeEmbedder(fail_at=3))
+    docs = [Document(f"d{i}", f"Tài liệu {i}. {PLAIN}", f"Tiêu đề {i}", f"d{i}.md") for i in range(8)]
+    with pytest.raises(EmbeddingError, match="down"):
+        box.ingest_documents(docs, progress=False)
+    records = box.manifest.all()
+    assert records and not box.manifest.pending()  # the groups before the failure are committed, no other is begun
+    assert box.index.count() == sum(r.chunks for r in records)
+    box.__dict__["embedder"] = _FakeEmbedder()
+    summary = box.ingest_documents(docs, progress=False)
+    assert summary.skipped == len(records) and summary.documents == 8 - len(records) and not summary.errors
+    box.close()
