@@ -227,7 +227,8 @@ def test_browser_asks_and_gets_a_cited_answer(browser, streamlit_url: str, tmp_p
     before = _send(browser, wait, "Giá vé tàu từ Hà Nội vào Sài Gòn là bao nhiêu?")
     last = wait.until(lambda d: len(_messages(d)) >= before + 2 and last_with(d, ALERT_INFO, "ngoài phạm vi"))
     assert not last.find_elements(By.CSS_SELECTOR, ALERT_ERROR)
-    assert len(last.find_elements(By.CSS_SELECTOR, "button")) >= 3  # the sandbox's example questions
+    # the sandbox's example questions (drawn just after the note: wait for them rather than race the frame)
+    wait.until(lambda d: len(_messages(d)[-1].find_elements(By.CSS_SELECTOR, "button")) >= 3)
 
     # 4. a crisis: one warning, hotlines as tap-to-call links, no mode badge and no rating buttons
     before = _send(browser, wait, "Tôi muốn tự tử, tôi không muốn sống nữa")
