@@ -22,7 +22,7 @@ import streamlit as st
 
 from aulac_rag.errors import AulacError
 from aulac_rag.generation import is_not_found
-from aulac_rag.pipeline import Answer, GuardrailNote
+from aulac_rag.pipeline import Answer, GuardrailNote, Source
 from aulac_rag.ui.common import Context
 
 Kind = Literal["answer", "not_found", "out_of_scope", "blocked", "crisis"]
@@ -180,13 +180,17 @@ def source_key(key: str, i: int) -> str:
     return f"nguon_{key}_{i}"
 
 
+def document_title(source: Source, titles: dict[str, str]) -> str:
+    """A cited document's name: its title, else its first cited passage's heading, else its id."""
+    return titles.get(source.doc_id) or source.passages[0].title or source.doc_id
+
+
 def linked_markers(text: str, answer: Answer, titles: dict[str, str], key: str) -> str:
     """``text`` with each valid ``[n]`` as a link to its document's entry under "Nguồn trích dẫn"
     (the page's script opens it and scrolls to it; the link's tooltip names the document)."""
     where: dict[int, tuple[str, str]] = {}
     for i, source in enumerate(answer.sources(), 1):
-        first = source.passages[0]
-        title = (titles.get(source.doc_id) or first.title or source.doc_id).replace('"', "'")
+        title = document_title(source, titles).replace('"', "'")
         for n in source.numbers:
             where[n] = (source_key(key, i), title)
 
@@ -208,8 +212,7 @@ def render_citations(answer: Answer, titles: dict[str, str], key: str = "") -> N
         return
     st.markdown("**Nguồn trích dẫn**")
     for i, source in enumerate(sources, 1):
-        first = source.passages[0]
-        document = titles.get(source.doc_id) or first.title or source.doc_id
+        document = document_title(source, titles)
         numbers = " ".join(f"[{n}]" for n in source.numbers)
         with st.expander(f"{numbers} {document}", key=source_key(key, i)):
             st.markdown(f"**Tài liệu:** {document}  \n`{source.doc_id}`")
