@@ -1,11 +1,13 @@
 """Time grows roughly linearly with input size on adversarial inputs (no regex blow-ups).
 
-Each check times an input of size n and 8n (the best of three runs) and allows a ratio
-of 30 instead of 8, so a loaded CI machine does not make it flaky; a quadratic path gives ~64.
+Each check times an input of size n and 8n (the best of five runs, the garbage collector paused:
+its pauses grow with the whole test process's heap, not with the input) and allows a ratio of 30
+instead of 8, so a loaded CI machine does not make it flaky; a quadratic path gives ~64.
 """
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 
@@ -46,10 +48,14 @@ TAG_PATTERNS: dict[str, Callable[[int], str]] = {
 
 def _best(fn: Callable[[str], object], text: str) -> float:
     times = []
-    for _ in range(3):
-        start = time.perf_counter()
-        fn(text)
-        times.append(time.perf_counter() - start)
+    gc.disable()
+    try:
+        for _ in range(5):
+            start = time.perf_counter()
+            fn(text)
+            times.append(time.perf_counter() - start)
+    finally:
+        gc.enable()
     return min(times)
 
 
