@@ -7,6 +7,7 @@ collection (``aulac_<name>``) and manifest under AULAC_HOME.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -29,7 +30,7 @@ from aulac_rag.home import resolve_home
 from aulac_rag.index.base import Filters, SearchSettings, VectorIndex, open_index
 from aulac_rag.ingest.diskspace import ensure_free_space
 from aulac_rag.ingest.manifest import DocumentRecord, IngestManifest
-from aulac_rag.ingest.pipeline import Ingestor, IngestSummary, check_vector_size, delete_document
+from aulac_rag.ingest.pipeline import Ingestor, IngestSummary, check_vector_size, delete_document, indexed_bm25
 from aulac_rag.retrieval.aggregate import aggregate_by_document
 from aulac_rag.retrieval.rerank import Reranker, create_reranker, rerank_hits
 from aulac_rag.retrieval.types import Hit, RetrievalResult
@@ -38,6 +39,8 @@ from aulac_rag.text.normalize import normalize_text
 
 if TYPE_CHECKING:
     from aulac_rag.guardrails.documents import DocumentFinding
+
+log = logging.getLogger(__name__)
 
 BUNDLED = ("healthcare", "education", "finance")
 TEMPLATES = (*BUNDLED, "general")
@@ -107,7 +110,14 @@ class Sandbox:
     @cached_property
     def sparse(self) -> BM25SparseEncoder:
         r = self.config.retrieval
-        encoder = BM25SparseEncoder(r.sparse_tokenizer, r.bm25_k1, r.bm25_b)
+        k1, b = indexed_bm25(self.manifest, r)
+        if (k1, b) != (r.bm25_k1, r.bm25_b):
+            log.warning(
+                "sandbox %s: its index was weighted with BM25 k1 %g, b %g, not sandbox.yaml's %g, %g; the index's are kept "
+                "until it is rebuilt (delete index/aulac_%s and state/%s under AULAC_HOME and ingest again)",
+                self.name, k1, b, r.bm25_k1, r.bm25_b, self.name, self.name,
+            )
+        encoder = BM25SparseEncoder(r.sparse_tokenizer, k1, b)
         stored = self.manifest.get_meta("bm25_avg_len")
         if stored:
             encoder.avg_len = float(stored)

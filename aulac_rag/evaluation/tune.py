@@ -57,13 +57,15 @@ class TuneSetting(BaseModel):
     doc_aggregation_weight: float = 0.0
 
     @classmethod
-    def of(cls, config: RetrievalConfig) -> TuneSetting:
+    def of(cls, config: RetrievalConfig, bm25: tuple[float, float] | None = None) -> TuneSetting:
+        """``config``'s setting; ``bm25``: the (k1, b) the index was really weighted with, when known."""
+        k1, b = bm25 or (config.bm25_k1, config.bm25_b)
         return cls(
             fusion=config.fusion,
             dense_weight=config.dense_weight,
             rrf_k=config.rrf_k,
-            bm25_k1=config.bm25_k1,
-            bm25_b=config.bm25_b,
+            bm25_k1=k1,
+            bm25_b=b,
             chunk_max_tokens=config.chunking.max_tokens,
             doc_aggregation_weight=config.doc_aggregation_weight,
         )
@@ -256,7 +258,7 @@ def _variant_index(
     sandbox: Sandbox, setting: TuneSetting, cache: CachedPassageEmbedder, documents: list[Document] | None, work: Path
 ) -> Iterator[VectorIndex]:
     """The sandbox's own index for its current (k1, b, chunk size); else a temporary one under ``work``."""
-    current = TuneSetting.of(sandbox.config.retrieval)
+    current = TuneSetting.of(sandbox.config.retrieval, (sandbox.sparse.k1, sandbox.sparse.b))
     if (setting.bm25_k1, setting.bm25_b, setting.chunk_max_tokens) == (current.bm25_k1, current.bm25_b, current.chunk_max_tokens):
         yield sandbox.index
         return
@@ -310,7 +312,7 @@ def tune_sandbox(
     if not sandbox.index.exists():
         raise ConfigError(f"sandbox {sandbox.name!r} has no index yet; ingest documents first ('aulac ingest {sandbox.name} ...')")
     r = sandbox.config.retrieval
-    current = TuneSetting.of(r)
+    current = TuneSetting.of(r, (sandbox.sparse.k1, sandbox.sparse.b))
     k = sandbox.config.evaluation.k
     aggregations = sorted(set(space.doc_aggregation_weights) | {current.doc_aggregation_weight})
     depth = max(30, k, r.prefetch if any(aggregations) else 0)  # aggregation sees every fused candidate

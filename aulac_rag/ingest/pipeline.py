@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import BaseModel, Field, field_serializer
 
 from aulac_rag.chunking import DocumentChunker
-from aulac_rag.config import SandboxConfig
+from aulac_rag.config import RetrievalConfig, SandboxConfig
 from aulac_rag.documents import Chunk, Document, SourceError
 from aulac_rag.embeddings.cache import CachedPassageEmbedder
 from aulac_rag.errors import AulacError, ConfigError, EmbeddingError, StoreError
@@ -142,6 +142,29 @@ def check_vector_size(manifest: IngestManifest, size: int, embedder: str) -> Non
         )
 
 
+#: BM25 k1 and b before 2026-12-04; an index made before its parameters were recorded was built with these
+#: unless its sandbox.yaml set others
+LEGACY_BM25 = (1.2, 0.75)
+
+
+def indexed_bm25(manifest: IngestManifest, retrieval: RetrievalConfig) -> tuple[float, float]:
+    """The BM25 ``k1`` and ``b`` the sandbox's passages were (or will first be) weighted with.
+
+    The index's own parameters win over sandbox.yaml: documents added later must be weighted like the
+    ones already there. A new index takes sandbox.yaml's (or the defaults); changing them takes a new index.
+    """
+    k1, b = manifest.get_meta("bm25_k1"), manifest.get_meta("bm25_b")
+    if k1 is not None and b is not None:
+        return float(k1), float(b)
+    if manifest.get_meta("bm25_avg_len") is None:  # nothing indexed yet
+        return retrieval.bm25_k1, retrieval.bm25_b
+    explicit = retrieval.model_fields_set
+    return (
+        retrieval.bm25_k1 if "bm25_k1" in explicit else LEGACY_BM25[0],
+        retrieval.bm25_b if "bm25_b" in explicit else LEGACY_BM25[1],
+    )
+
+
 class Ingestor:
     """Writes documents into one sandbox's index and manifest.
 
@@ -198,6 +221,9 @@ class Ingestor:
             lengths = [self.sparse.token_count(index_text(c)) for c in chunks]
             stored = str(max(1.0, sum(lengths) / len(lengths)))
             self.manifest.set_meta("bm25_avg_len", stored)
+        if stored is not None and self.manifest.get_meta("bm25_k1") is None:  # recorded with the first weights
+            self.manifest.set_meta("bm25_k1", repr(self.sparse.k1))
+            self.manifest.set_meta("bm25_b", repr(self.sparse.b))
         if stored is not None:
             self.sparse.avg_len = float(stored)
 

@@ -101,3 +101,39 @@ def test_langchain_retriever_adapter(box: Sandbox) -> None:
     retriever = AulacRetriever(sandbox="tiny", k=2)
     docs = retriever.invoke("kháng sinh phải có đơn bác sĩ")
     assert len(docs) == 2 and docs[0].metadata["doc_id"] == "khang-sinh.md"
+
+
+def test_bm25_parameters_are_the_indexes_until_it_is_rebuilt(aulac_home: Path, caplog: pytest.LogCaptureFixture) -> None:
+    make_user_sandbox(aulac_home, "bm", retrieval={"bm25_k1": 1.6, "bm25_b": 0.3})
+    box = Sandbox("bm")
+    box.ingest_documents(DOCS[:2])
+    assert (box.manifest.get_meta("bm25_k1"), box.manifest.get_meta("bm25_b")) == ("1.6", "0.3")
+    box.close()
+    # sandbox.yaml changed afterwards: the index keeps its weights (new documents are weighted alike), with a warning
+    make_user_sandbox(aulac_home, "bm", retrieval={"bm25_k1": 0.9, "bm25_b": 0.4})
+    box = Sandbox("bm")
+    with caplog.at_level("WARNING", logger="aulac_rag.sandbox"):
+        assert (box.sparse.k1, box.sparse.b) == (1.6, 0.3)
+    assert "k1 1.6, b 0.3" in caplog.text and "rebuilt" in caplog.text
+    box.ingest_documents(DOCS[2:])
+    assert box.manifest.get_meta("bm25_k1") == "1.6"
+    assert _ids(box, "chuyển tuyến trên")[0] == "chuyen-tuyen.md"
+    box.close()
+
+
+def test_an_index_from_before_the_parameters_were_recorded_keeps_the_old_defaults(aulac_home: Path) -> None:
+    from aulac_rag.ingest.pipeline import LEGACY_BM25
+
+    make_user_sandbox(aulac_home, "old")
+    box = Sandbox("old")
+    box.ingest_documents(DOCS[:1])
+    for key in ("bm25_k1", "bm25_b"):  # as an index made before 2026-12-04 looks
+        box.manifest._db.execute("DELETE FROM meta WHERE key = ?", (key,))
+    box.close()
+    box = Sandbox("old")
+    assert (box.sparse.k1, box.sparse.b) == LEGACY_BM25
+    box.close()
+    make_user_sandbox(aulac_home, "old", retrieval={"bm25_k1": 2.0})  # a value its sandbox.yaml set is what it was built with
+    box = Sandbox("old")
+    assert (box.sparse.k1, box.sparse.b) == (2.0, LEGACY_BM25[1])
+    box.close()
