@@ -21,7 +21,13 @@ reply), split as the rail splits them. Per sandbox and mode:
   pipeline runs it); ``replaced``: the rest, which the citation rail replaces by
   "(không đủ căn cứ trong tài liệu)";
 - ``answers_cited_before`` / ``answers_cited_final``: answers with at least one valid citation in
-  the raw text / in the final answer the user gets.
+  the raw text / in the final answer the user gets;
+- verification of the model's own sources (the attributor's default): ``named_kept_pct``, the share
+  of model-named citations (of existing passages, in the sentences the attributor judges) kept
+  because their passage supports the sentence; ``reattributed`` / ``unsupported``: sentences none
+  of whose named passages did, given the best-supported passage instead / left uncited (replaced by
+  the rail); ``cited_after_trusted_pct`` and ``gold_doc_after_trusted_pct``: the same shares as
+  ``cited_after`` and ``gold_doc_after`` with the model's sources trusted (``verify=False``).
 
 Writes bench/out/llm_citations.json (every answer, raw and final) and prints a Markdown table.
 """
@@ -70,9 +76,11 @@ def claims(text: str, n_contexts: int) -> list[list[int]]:
     return out
 
 
-def attribute(text: str, contexts: list[str], threshold: float = DEFAULT_THRESHOLD) -> str:
-    attributor = CitationAttributor(contexts, threshold)
-    return attributor.feed(text) + attributor.flush()
+def attribute(
+    text: str, contexts: list[str], threshold: float = DEFAULT_THRESHOLD, verify: bool = True
+) -> tuple[str, CitationAttributor]:
+    attributor = CitationAttributor(contexts, threshold, verify=verify)
+    return attributor.feed(text) + attributor.flush(), attributor
 
 
 class Tap(Iterator[str]):
@@ -189,9 +197,17 @@ def score(row: dict[str, Any], threshold: float = DEFAULT_THRESHOLD) -> dict[str
     if not row["generated"]:
         return row
     contexts = row["contexts"]
-    attributed = attribute(row["rendered"], contexts, threshold)
+    attributed, attributor = attribute(row["rendered"], contexts, threshold)
+    trusted, _ = attribute(row["rendered"], contexts, threshold, verify=False)
     row.update(
-        attributed=attributed, before=claims(row["rendered"], len(contexts)), after=claims(attributed, len(contexts))
+        attributed=attributed,
+        before=claims(row["rendered"], len(contexts)),
+        after=claims(attributed, len(contexts)),
+        after_trusted=claims(trusted, len(contexts)),
+        named=attributor.named,
+        kept=attributor.kept,
+        reattributed=attributor.reattributed,
+        unsupported=attributor.unsupported,
     )
     return row
 
@@ -206,6 +222,9 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     cited_before = [(r, c) for r in generated for c in r["before"] if c]
     cited_after = [(r, c) for r in generated for c in r["after"] if c]
+    after_trusted = [c for r in generated for c in r["after_trusted"]]
+    cited_trusted = [(r, c) for r in generated for c in r["after_trusted"] if c]
+    named = sum(r["named"] for r in generated)
     return {
         "questions": len(rows),
         "generated": len(generated),
@@ -221,6 +240,12 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "answers_cited_before": sum(1 for r in generated if any(r["before"])),
         "answers_cited_after": sum(1 for r in generated if any(r["after"])),
         "answers_cited_final": sum(1 for r in generated if r["final_cited"]),
+        "named_citations": named,
+        "named_kept_pct": pct(sum(r["kept"] for r in generated), named),
+        "reattributed": sum(r["reattributed"] for r in generated),
+        "unsupported": sum(r["unsupported"] for r in generated),
+        "cited_after_trusted_pct": pct(len(cited_trusted), len(after_trusted)),
+        "gold_doc_after_trusted_pct": pct(sum(gold(r, c) for r, c in cited_trusted), len(cited_trusted)),
         "invalid_json_answers": sum(1 for r in generated if any("JSON" in n for n in r["stream_notes"])),
         "median_seconds": sorted(r["seconds"] for r in rows)[len(rows) // 2] if rows else None,
     }
@@ -249,6 +274,23 @@ def table(summary: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def verification_table(summary: dict[str, dict[str, Any]]) -> str:
+    lines = [
+        "| sandbox | structured_output | model-named citations | kept after verification | sentences given the best-supported "
+        "passage instead | sentences left uncited | cited after attribution: trusted → verified "
+        "| cited → gold document: trusted → verified |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key, s in summary.items():
+        name, mode = key.split("/")
+        lines.append(
+            f"| {name} | {mode} | {s['named_citations']} | {s['named_kept_pct']}% | {s['reattributed']} | {s['unsupported']} | "
+            f"{s['cited_after_trusted_pct']}% → {s['cited_after_pct']}% | "
+            f"{s['gold_doc_after_trusted_pct']}% → {s['gold_doc_after_pct']}% |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=10)
@@ -269,7 +311,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.rescore:
         recorded = json.loads(args.out.read_text(encoding="utf-8"))["answers"]
-        print(table(summaries([score(r, args.threshold) for r in recorded])))
+        summary = summaries([score(r, args.threshold) for r in recorded])
+        print(table(summary) + "\n\n" + verification_table(summary))
         return
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     rows: list[dict[str, Any]] = []
@@ -286,7 +329,7 @@ def main() -> None:
         "answers": rows,
     }
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(table(summary))
+    print(table(summary) + "\n\n" + verification_table(summary))
 
 
 if __name__ == "__main__":

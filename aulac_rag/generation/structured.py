@@ -6,7 +6,8 @@ vLLM and llama.cpp enforce by constrained decoding) and :class:`StructuredAnswer
 back into the usual answer text: each sentence followed by its sources as ``[n]`` before its full
 stop, sources outside ``1..len(contexts)`` dropped, sentences joined by a space (a line break where
 the rails would not see the model's boundary). The rest of the pipeline is unchanged: the
-attributor, the citation rail and the output rails judge the rendered text.
+attributor (which keeps only the sources whose passage supports their sentence), the citation rail
+and the output rails judge the rendered text.
 
 Streaming: the JSON is parsed incrementally: each sentence is released as soon as its object is
 complete, so the answer still streams, one sentence at a time.

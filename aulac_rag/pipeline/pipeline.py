@@ -30,7 +30,7 @@ from aulac_rag.generation import (
     load_generator,
     not_found_reply,
 )
-from aulac_rag.generation.attribution import CitationAttributor
+from aulac_rag.generation.attribution import CitationAttributor, verification_note
 from aulac_rag.generation.base import Prompt
 from aulac_rag.generation.followup import FollowupResolver
 from aulac_rag.guardrails.types import Guard, PassThroughGuard
@@ -110,7 +110,8 @@ class AnswerStream:
         contexts = state.prompt.contexts
         numbering = passage_numbering(contexts)
         filt = CitationStreamFilter(len(contexts), numbering)
-        # a model's sentence without a valid [n] gets the context that supports it, before the rails judge it
+        # a model's sentence without a valid [n] gets the context that supports it, before the rails judge it;
+        # the contexts a sentence cites itself are kept only where they support it
         attributor = CitationAttributor([c.text for c in contexts]) if state.generator.mode == "llm" else None
         gate = SentenceGate(self._pipeline.guard, [c.text for c in contexts])
         raw: list[str] = []
@@ -136,6 +137,10 @@ class AnswerStream:
                         action="notice",
                         message=f"Mô hình không ghi nguồn cho {attributor.attributed} câu; nguồn được gắn theo đoạn tài liệu chứa nội dung đó.",
                     )
+                )
+            if attributor is not None and attributor.dropped:
+                state.notes.append(
+                    GuardrailNote(rule="citation_verification", action="notice", message=verification_note(attributor))
                 )
             state.notes += [GuardrailNote(rule=r.id, action=r.action, message=r.message) for r in gate.rules]
             self._answer = self._pipeline._finish(state, "".join(gate.released), "".join(raw), numbering)

@@ -7,6 +7,7 @@ speaking the OpenAI protocol, streaming in small chunks.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,9 @@ import pytest
 from aulac_rag.config import GenerationConfig
 from aulac_rag.guardrails import GuardEngine, RailContext
 from aulac_rag.pipeline import AnswerPipeline
+from aulac_rag.retrieval.types import Hit
 from tests.generation.fake_llm import FakeLLM, Reply
-from tests.pipeline.conftest import TinyRetriever
+from tests.pipeline.conftest import HITS, TinyRetriever
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTION = "Mức đóng bảo hiểm y tế hằng tháng là bao nhiêu?"
@@ -39,12 +41,19 @@ UNSAFE = (
     "![ảnh](https://evil.example/p.png?q=bhyt) Xem [tại đây](https://evil.example/a) [2]. "
     "Thời hạn là 10 năm"
 )
+# a passage saying what UNSAFE cites it for: its citations pass verification, so the content rails (not the
+# citation rail) have to act on those sentences
+UNSAFE_HITS = [
+    Hit("x.md", "x.md#0", 0.9, "Bảo hiểm y tế", "Mức đóng bằng 4,5% tiền lương. Bạn chắc chắn bị ung thư phổi "
+        "giai đoạn cuối. Gọi ngay 0912345678 để được tư vấn."),
+    Hit("y.md", "y.md#0", 0.8, "Bảo hiểm y tế", "Xem thêm tại trang của cơ quan bảo hiểm."),
+]  # fmt: skip
 
 
 class TestStreaming:
     def test_no_raw_text_reaches_the_client(self, fake_llm: FakeLLM, guard: GuardEngine) -> None:
         fake_llm.script(Reply(UNSAFE))
-        stream = _pipeline(fake_llm, guard).stream(QUESTION)
+        stream = _pipeline(fake_llm, guard, TinyRetriever(UNSAFE_HITS)).stream(QUESTION)
         deltas = list(stream)
         sent = "".join(deltas)
         assert len(deltas) >= 4  # released sentence by sentence, not in one block at the end
@@ -57,7 +66,7 @@ class TestStreaming:
 
     def test_each_delta_is_already_checked(self, fake_llm: FakeLLM, guard: GuardEngine) -> None:
         fake_llm.script(Reply(UNSAFE, chunks=list(UNSAFE)))  # one character per chunk
-        deltas = list(_pipeline(fake_llm, guard).stream(QUESTION))
+        deltas = list(_pipeline(fake_llm, guard, TinyRetriever(UNSAFE_HITS)).stream(QUESTION))
         for delta in deltas:
             assert "0912345678" not in delta and "evil.example" not in delta
         assert all(d.strip() == "" or d.rstrip()[-1] in ".!?…)]" or d.endswith("\n") for d in deltas[:-1])
@@ -121,7 +130,9 @@ def test_stream_splits_sentences_like_the_output_rails(fake_llm: FakeLLM, guard:
     # a citation after the full stop belongs to its sentence; "TP." is an abbreviation, not a sentence end
     text = "Mức hưởng khi khám đúng tuyến là 80% chi phí. [1] Tại TP. Hồ Chí Minh, mức hưởng cũng như vậy [1]."
     fake_llm.script(Reply(text, chunks=list(text)))
-    stream = _pipeline(fake_llm, guard).stream(QUESTION)
+    # a passage on the question that says what the citations are verified against
+    passage = Hit("a.md", "a.md#0", 0.9, "Mức hưởng", HITS[0].text + " " + re.sub(r" ?\[1\]", "", text))
+    stream = _pipeline(fake_llm, guard, TinyRetriever([passage])).stream(QUESTION)
     sent = "".join(stream)
     assert "80% chi phí. [1]" in sent and "TP. Hồ Chí Minh, mức hưởng cũng như vậy [1]." in sent
     assert "không đủ căn cứ" not in sent and sent == stream.answer().answer

@@ -221,9 +221,10 @@ class TestCitationNumbers:
 
     def test_llm_citations_renumbered_and_the_same_passage_cited_once(self, fake_llm: FakeLLM) -> None:
         hits = [*CITED_HITS, CITED_HITS[1]]  # context 4 is context 2's chunk again
-        fake_llm.script(Reply(text="Giấy có giá trị 10 ngày làm việc [4]. Bệnh mạn tính đến hết năm [3][2]."))
+        # the second sentence is in passages 3 and 2 both (the model's sources are verified against its sentences)
+        fake_llm.script(Reply(text="Giấy có giá trị 10 ngày làm việc [4]. Giấy chuyển tuyến có giá trị sử dụng theo thời hạn [3][2]."))
         answer = _llm_pipeline(fake_llm, TinyRetriever(hits)).run(CITED_QUESTION)
-        assert answer.answer == "Giấy có giá trị 10 ngày làm việc [1]. Bệnh mạn tính đến hết năm [2][1]."
+        assert answer.answer == "Giấy có giá trị 10 ngày làm việc [1]. Giấy chuyển tuyến có giá trị sử dụng theo thời hạn [2][1]."
         assert [(c.n, c.chunk_id) for c in answer.citations] == [(1, "chuyen-tuyen.md#1"), (2, "chuyen-tuyen.md#2")]
 
 
