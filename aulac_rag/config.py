@@ -71,7 +71,7 @@ class RerankerConfig(_Strict):
 
 
 class ChunkingConfig(_Strict):
-    max_tokens: int = Field(220, ge=32, le=4096)
+    max_tokens: int = Field(160, ge=32, le=4096)  # 220 before 2026-12-04 (bench/RESULTS.md §11, "Chunk size")
     overlap_sentences: int = Field(0, ge=0, le=5)
     legal: Literal["auto", "always", "never"] = "auto"
 

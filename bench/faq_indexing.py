@@ -41,11 +41,13 @@ def faq_set(name: str) -> tuple[list[dict], list[dict]]:
     return records, queries
 
 
-def build(name: str, records: list[dict], with_question: bool, home: Path) -> Sandbox:
-    box_name = f"faq-{name}-{'qa' if with_question else 'a'}".replace("_", "-")
+def build(name: str, records: list[dict], with_question: bool, home: Path, bm25: tuple[float, float] = (1.2, 0.75)) -> Sandbox:
+    suffix = "" if bm25 == (1.2, 0.75) else f"-k{bm25[0]}-b{bm25[1]}".replace(".", "")
+    box_name = f"faq-{name}-{'qa' if with_question else 'a'}{suffix}".replace("_", "-")
     folder = home / "sandboxes" / box_name
     folder.mkdir(parents=True, exist_ok=True)
-    config = {"name": box_name, "domain": "general", "description": f"FAQ simulation {name}", "retrieval": {"prefetch": 100}}
+    retrieval = {"prefetch": 100, "bm25_k1": bm25[0], "bm25_b": bm25[1]}
+    config = {"name": box_name, "domain": "general", "description": f"FAQ simulation {name}", "retrieval": retrieval}
     (folder / "sandbox.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     box = Sandbox(box_name, home)
     docs = [Document(r["id"], r["answer"], r["question"] if with_question else "", source=name) for r in records]
@@ -56,14 +58,16 @@ def build(name: str, records: list[dict], with_question: bool, home: Path) -> Sa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sets", default="virhe4qa,xquad_vi")
+    parser.add_argument("--bm25", default="1.2/0.75", help="k1/b pairs, comma-separated (each its own sandbox)")
     args = parser.parse_args()
     home = OUT / "home"
     print(f"# FAQ indexing — {time.strftime('%Y-%m-%d')} — {machine()}\n")
-    print("| set (records / queries) | variant | mode | MRR@10 | R@10 |\n|---|---|---|---|---|")
+    print("| set (records / queries) | variant | k1 / b | mode | MRR@10 | R@10 |\n|---|---|---|---|---|---|")
     for name in args.sets.split(","):
         records, queries = faq_set(name)
-        for label, with_question in VARIANTS.items():
-            box = build(name, records, with_question, home)
+        for label, with_question, pair in ((lb, wq, p) for lb, wq in VARIANTS.items() for p in args.bm25.split(",")):
+            k1, b = map(float, pair.split("/"))
+            box = build(name, records, with_question, home, (k1, b))
             modes = ("linear", "sparse", "dense")
             rows: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
             for query in queries:  # modes inside: the query's vector is embedded once (the embedder keeps the last few)
@@ -73,7 +77,7 @@ def main() -> None:
                     rows[mode].append(ranking_metrics(ranked, {query["gold"]}))
             for mode in modes:
                 m = mean_metrics(rows[mode])
-                print(f"| {name} ({len(records)} / {len(queries)}) | {label} | {mode} | {m['MRR@10']:.1f} | {m['R@10']:.1f} |", flush=True)
+                print(f"| {name} ({len(records)} / {len(queries)}) | {label} | {k1} / {b} | {mode} | {m['MRR@10']:.1f} | {m['R@10']:.1f} |", flush=True)
             box.close()
 
 

@@ -23,6 +23,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from aulac_rag.config import ChunkingConfig  # noqa: E402
 from aulac_rag.documents import Document  # noqa: E402
 from aulac_rag.embeddings.cache import CachedPassageEmbedder  # noqa: E402
 from aulac_rag.sandbox import Sandbox  # noqa: E402
@@ -63,7 +64,7 @@ class _Precomputed:
 def open_box(name: str, home: Path, distractors: int = 0, build_missing: bool = True) -> Sandbox:
     """The set's benchmark sandbox; with ``distractors``, a smaller corpus: every gold document plus that many others."""
     if not distractors:
-        box_name = f"bench-{name}-syllable-bigram"
+        box_name = f"bench-{name}-syllable-bigram-c{ChunkingConfig().max_tokens}"
         if (home / "state" / box_name / "manifest.sqlite").exists() and not build_missing:
             return Sandbox(box_name, home)
         return build(name, home)

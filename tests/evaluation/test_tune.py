@@ -81,7 +81,7 @@ def test_tune_chunk_sizes_reingest_into_a_temporary_index(tiny_sandbox: str, aul
         chunks = box.stats()["chunks"]
     finally:
         box.close()
-    assert {s.setting.chunk_max_tokens for s in result.top} == {40, 220}
+    assert {s.setting.chunk_max_tokens for s in result.top} == {40, ChunkingConfig().max_tokens}
     assert result.settings_tried == 2
     _assert_retrieval_keys(result.patch)
     again = Sandbox(tiny_sandbox)
