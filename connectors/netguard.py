@@ -54,8 +54,9 @@ def address_problem(address: str) -> str | None:
     return None if ip.is_global else "a non-public address"
 
 
-def check_address(host: str, resolve: Resolver) -> None:
-    """ConnectorError unless every address of ``host`` (an IP or a name) is public."""
+def check_address(host: str, resolve: Resolver, *, allowed: bool = False) -> list[str]:
+    """The addresses of ``host`` (an IP or a name); ConnectorError unless every one is public (``allowed``: a
+    trusted internal host, resolved but not checked)."""
     try:
         addresses = [str(ipaddress.ip_address(host))]
     except ValueError:
@@ -65,6 +66,8 @@ def check_address(host: str, resolve: Resolver) -> None:
             raise ConnectorError(f"cannot resolve host {host} ({exc}); check the address and the network") from None
     if not addresses:
         raise ConnectorError(f"cannot resolve host {host} (no address); check the address")
+    if allowed:
+        return addresses
     for address in addresses:
         problem = address_problem(address)
         if problem is not None:
@@ -74,6 +77,8 @@ def check_address(host: str, resolve: Resolver) -> None:
                 "addresses; download the document yourself and ingest the file, or, for a trusted internal "
                 "server, list its host under url_allow_hosts in sandbox.yaml"
             )
+    return addresses
+
 
 
 def accepted_encodings() -> str:

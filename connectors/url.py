@@ -110,11 +110,12 @@ class UrlConnector(Connector):
         """(body, content type, declared charset, URL after redirects)."""
         import httpx
 
+        from aulac_rag.connectors.pinned import pinned_transport
+
         headers = {"User-Agent": USER_AGENT, "Accept-Encoding": accepted_encodings()}
+        transport = self.transport or pinned_transport(self.resolve, self.allow_hosts)
         try:
-            with httpx.Client(
-                follow_redirects=False, timeout=self.timeout_s, transport=self.transport, headers=headers
-            ) as client:
+            with httpx.Client(follow_redirects=False, timeout=self.timeout_s, transport=transport, headers=headers) as client:
                 current = url
                 for _ in range(self.limits.max_redirects + 1):
                     self._check_target(current)
@@ -142,9 +143,8 @@ class UrlConnector(Connector):
     def _check_target(self, url: str) -> None:
         """Refuse a hop to a non-http(s) scheme or a non-public address (SSRF).
 
-        DNS-rebinding gap: httpx resolves the name again when it connects, so a name whose DNS
-        answer changes between this check and the connection can still reach an internal
-        address; closing it needs a transport that connects to the checked address itself.
+        The connection itself checks again and connects only to an address it checked
+        (connectors/pinned.py), so a DNS answer that changes after this check reaches nothing internal.
         """
         parts = urlsplit(url)
         if parts.scheme.lower() not in ("http", "https"):

@@ -225,3 +225,48 @@ class TestDecoding:
     def test_chunks_are_bounded(self) -> None:
         sizes = [len(chunk) for chunk in decoded_chunks([gzip_bomb(8 * MiB)], "gzip", chunk=4096)]
         assert sum(sizes) == 8 * MiB and max(sizes) <= 4096
+
+
+class TestPinnedConnections:
+    """Without an injected transport the connection resolves once, checks, and connects to what it checked."""
+
+    @pytest.fixture()
+    def server(self) -> Iterator[tuple[int, list[str]]]:
+        import http.server
+        import threading
+
+        seen: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+                seen.append(self.path)
+                body = "Điều 1. Văn bản nội bộ".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        yield httpd.server_address[1], seen
+        httpd.shutdown()
+        httpd.server_close()
+
+    def test_the_connection_goes_to_the_resolved_address(self, server: tuple[int, list[str]]) -> None:
+        port, seen = server
+        # "kho.noibo" exists only in this resolver: reaching the server proves the connection used its answer
+        connector = UrlConnector(resolve=lambda host: ["127.0.0.1"], allow_hosts=["kho.noibo"])
+        (item,) = connector.run(f"http://kho.noibo:{port}/quy-dinh.txt")
+        assert isinstance(item, Document) and "Văn bản nội bộ" in item.text and seen == ["/quy-dinh.txt"]
+
+    def test_a_dns_answer_that_turns_internal_after_the_check_reaches_nothing(self, server: tuple[int, list[str]]) -> None:
+        port, seen = server
+        answers = iter([[PUBLIC], ["127.0.0.1"], ["127.0.0.1"]])  # public for the check, loopback when connecting
+        connector = UrlConnector(resolve=lambda host: next(answers))
+        (item,) = connector.run(f"http://doi-ten.vn:{port}/")
+        assert isinstance(item, SourceError) and "loopback" in item.error and seen == []
