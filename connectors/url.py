@@ -113,7 +113,9 @@ class UrlConnector(Connector):
         from aulac_rag.connectors.pinned import pinned_transport
 
         headers = {"User-Agent": USER_AGENT, "Accept-Encoding": accepted_encodings()}
-        transport = self.transport or pinned_transport(self.resolve, self.allow_hosts)
+        transport = self.transport
+        if transport is None and not _environment_proxy():  # a proxy resolves names itself: httpx's own transport
+            transport = pinned_transport(self.resolve, self.allow_hosts)
         try:
             with httpx.Client(follow_redirects=False, timeout=self.timeout_s, transport=transport, headers=headers) as client:
                 current = url
@@ -178,6 +180,13 @@ class UrlConnector(Connector):
             f"the download at {url} {size}, over the {format_size(self.max_file_bytes)} limit; "
             "raise max_file_mb in the sandbox's sandbox.yaml, or download it and split it"
         )
+
+
+def _environment_proxy() -> bool:
+    """Whether HTTP(S)_PROXY / ALL_PROXY is set (httpx then sends requests through it)."""
+    from urllib.request import getproxies
+
+    return any(scheme in getproxies() for scheme in ("http", "https", "all"))
 
 
 def _check_status(response: httpx.Response, url: str) -> None:

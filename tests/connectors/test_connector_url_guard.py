@@ -230,6 +230,11 @@ class TestDecoding:
 class TestPinnedConnections:
     """Without an injected transport the connection resolves once, checks, and connects to what it checked."""
 
+    @pytest.fixture(autouse=True)
+    def _no_proxy(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+
     @pytest.fixture()
     def server(self) -> Iterator[tuple[int, list[str]]]:
         import http.server
@@ -270,3 +275,12 @@ class TestPinnedConnections:
         connector = UrlConnector(resolve=lambda host: next(answers))
         (item,) = connector.run(f"http://doi-ten.vn:{port}/")
         assert isinstance(item, SourceError) and "loopback" in item.error and seen == []
+
+    def test_a_proxy_in_the_environment_is_still_used(self, server: tuple[int, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+        # the proxy (here the test server itself, which answers any path) gets the request for the public name
+        port, seen = server
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        (item,) = UrlConnector(resolve=resolve).run("http://tin.vn/bai-viet")
+        assert isinstance(item, Document) and seen == ["http://tin.vn/bai-viet"]
