@@ -21,29 +21,17 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aulac_rag.documents import Document  # noqa: E402
 from aulac_rag.embeddings.cache import CachedPassageEmbedder  # noqa: E402
 from aulac_rag.sandbox import Sandbox, bundled_dir  # noqa: E402
 from aulac_rag.text.normalize import normalize_text  # noqa: E402
 from bench.common import OUT, SHARED_DATA, machine, read_jsonl  # noqa: E402
 from bench.retrieval_options import _Precomputed  # noqa: E402
-from bench.retrieval_quality import evaluate  # noqa: E402
+from bench.retrieval_quality import evaluate, ingest_set  # noqa: E402
 
 
 def build(name: str, home: Path, chunk_tokens: int, k1: float, b: float) -> Sandbox:
     box_name = f"defaults-{name}-c{chunk_tokens}-k{k1}-b{b}".replace("_", "-").replace(".", "")
-    folder = home / "sandboxes" / box_name
-    folder.mkdir(parents=True, exist_ok=True)
-    retrieval = {"prefetch": 100, "bm25_k1": k1, "bm25_b": b, "chunking": {"max_tokens": chunk_tokens}}
-    config = {"name": box_name, "domain": "general", "description": f"benchmark {name}", "retrieval": retrieval}
-    (folder / "sandbox.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    box = Sandbox(box_name, home)
-    corpus = read_jsonl(SHARED_DATA / "retrieval" / name / "corpus.jsonl")
-    docs = [Document(str(r["id"]), r["text"], r.get("title") or "", source=name) for r in corpus]
-    started = time.perf_counter()
-    summary = box.ingest_documents(docs, progress=False)
-    print(f"  {box_name}: {summary.documents} new, {box.stats()['chunks']} chunks, {time.perf_counter() - started:.0f}s", flush=True)
-    return box
+    return ingest_set(box_name, name, home, {"prefetch": 100, "bm25_k1": k1, "bm25_b": b, "chunking": {"max_tokens": chunk_tokens}})
 
 
 def build_bundled(name: str, home: Path, chunk_tokens: int, k1: float, b: float) -> tuple[Sandbox, list[dict]]:

@@ -43,21 +43,26 @@ MODES = {  # label → retrieval settings overriding the sandbox defaults
 }
 
 
-def build(name: str, home: Path, tokenizer: str = "syllable_bigram") -> Sandbox:
-    box_name = f"bench-{name}-{tokenizer}-c{ChunkingConfig().max_tokens}".replace("_", "-")  # chunks are made once
+def ingest_set(box_name: str, name: str, home: Path, retrieval: dict) -> Sandbox:
+    """A benchmark sandbox ``box_name`` under ``home`` with these ``retrieval`` settings, holding set ``name``'s
+    whole corpus (documents already there are skipped; embeddings are cached by content)."""
     folder = home / "sandboxes" / box_name
     folder.mkdir(parents=True, exist_ok=True)
-    config = {"name": box_name, "domain": "general", "description": f"benchmark {name}",
-              "retrieval": {"sparse_tokenizer": tokenizer, "prefetch": 100}}
+    config = {"name": box_name, "domain": "general", "description": f"benchmark {name}", "retrieval": retrieval}
     (folder / "sandbox.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     box = Sandbox(box_name, home)
     corpus = read_jsonl(SHARED_DATA / "retrieval" / name / "corpus.jsonl")
     docs = [Document(str(r["id"]), r["text"], r.get("title") or "", source=name) for r in corpus]
     started = time.perf_counter()
     summary = box.ingest_documents(docs, progress=False)
-    print(f"  ingest {name} [{tokenizer}]: {summary.documents} new, {summary.skipped} cached, {summary.chunks} chunks, "
+    print(f"  {box_name}: {summary.documents} new, {summary.skipped} cached, {box.stats()['chunks']} chunks, "
           f"{time.perf_counter() - started:.1f}s", flush=True)
     return box
+
+
+def build(name: str, home: Path, tokenizer: str = "syllable_bigram") -> Sandbox:
+    box_name = f"bench-{name}-{tokenizer}-c{ChunkingConfig().max_tokens}".replace("_", "-")  # chunks are made once
+    return ingest_set(box_name, name, home, {"sparse_tokenizer": tokenizer, "prefetch": 100})
 
 
 def evaluate(box: Sandbox, queries: list[dict], settings: dict, fold: bool = False) -> tuple[dict[str, float], float]:
