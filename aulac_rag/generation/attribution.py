@@ -22,7 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
+from aulac_rag.generation.citations import cited_numbers
 from aulac_rag.generation.lexical import relevance
 from aulac_rag.generation.prompting import is_not_found
 from aulac_rag.guardrails.rails.answer_rails import sentence_end
@@ -105,7 +107,7 @@ class CitationAttributor:
         safe = len(self._sentence)
         while (end := sentence_end(self._sentence)) is not None:
             if _citations_may_follow(self._sentence, end):  # the sentence's full stop waits with them
-                head = _TRAILING_CITATIONS.sub("", self._sentence[:end])
+                head = _without_trailing_citations(self._sentence[:end])
                 safe = len(head.rstrip(".!?…").rstrip())
                 break
             out.append(self._close(self._sentence[:end]))
@@ -150,15 +152,18 @@ class CitationAttributor:
 
     def _verified(self, sentence: str, rest: str) -> str:
         """The unreleased ``rest`` of ``sentence`` keeping only the model's citations that its context supports."""
-        named = dict.fromkeys(int(x) for m in _MARKER.finditer(rest) for x in re.findall(r"\d+", m.group(1)))
+        named = dict.fromkeys(n for m in _MARKER.finditer(rest) for n in cited_numbers(m.group(1)))
         valid = [n for n in named if 1 <= n <= len(self.contexts)]
         bare = _ANY_CITATION.sub("", sentence).rstrip()
-        if not valid or not self._judged(bare):
+        kind = self._kind(bare)
+        if not valid or kind == "skip":
             return rest
+        # too short to judge by its words ("Có 800 giường [3]."), but a number it states must be in the passage
+        floor = self.threshold if kind == "claim" else 0.0
         kept = {
             n
             for n in valid
-            if (score := support_score(bare, self.contexts[n - 1])) is not None and score >= self.threshold
+            if (score := support_score(bare, self.contexts[n - 1])) is not None and score >= floor
         }
         if not kept and len(valid) > 1:
             kept = self._jointly_supporting(bare, valid)
@@ -197,9 +202,17 @@ class CitationAttributor:
     def _judged(self, body: str) -> bool:
         """Whether ``body`` (citations removed) is a claim the attributor sources: not too short, no
         question or heading, not the not-found reply."""
-        if len(re.findall(r"\w+", body)) < _MIN_WORDS or body.endswith((":", "?")):
-            return False
-        return not is_not_found(body.lstrip(" -*•"))  # "Không tìm thấy thông tin này…" is no claim to source
+        return self._kind(body) == "claim"
+
+    @staticmethod
+    def _kind(body: str) -> Literal["claim", "short", "skip"]:
+        """``claim``: judged by word overlap; ``short``: under four words but stating a number (only its
+        numbers are checked); ``skip``: a question, a heading, the not-found reply or a short phrase."""
+        if body.endswith((":", "?")) or is_not_found(body.lstrip(" -*•")):  # "Không tìm thấy…" is no claim
+            return "skip"
+        if len(re.findall(r"\w+", body)) >= _MIN_WORDS:
+            return "claim"
+        return "short" if _NUMBER.search(body) else "skip"
 
     def _support(self, body: str) -> int | None:
         if not self.contexts or _ANY_CITATION.search(body) or not self._judged(body):
@@ -217,15 +230,15 @@ def verification_note(attributor: CitationAttributor) -> str:
 
 
 _ANY_CITATION = re.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
-#: citation groups as the citation filter reads them (:mod:`aulac_rag.generation.citations`): [1], [1, 3], [1;3],
+#: citation groups as the citation filter reads them (:mod:`aulac_rag.generation.citations`): [1], [1, 3], [1;3], [1-3],
 #: a run of them ("[1][2] [3]") taken together with the space before it (not a line break)
-_GROUP = r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]"
+_GROUP = r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]"  # ranges too ("[1-3]", "[1–3]"): read as 1, 2, 3
 _MARKER = re.compile(rf"[ \t]?({_GROUP}(?:[ \t]*{_GROUP})*)")
 
 
 def _kept_marks(match: re.Match[str], kept: set[int], n_contexts: int) -> str:
     """A run of citations without the existing contexts not in ``kept`` (invented numbers stay, for the filter)."""
-    numbers = dict.fromkeys(int(x) for x in re.findall(r"\d+", match.group(1)))
+    numbers = cited_numbers(match.group(1))
     left = [n for n in numbers if n in kept or not 1 <= n <= n_contexts]
     if not left:
         return ""
@@ -233,8 +246,20 @@ def _kept_marks(match: re.Match[str], kept: set[int], n_contexts: int) -> str:
     return space + "".join(f"[{n}]" for n in left)
 
 
-_TRAILING_CITATIONS = re.compile(r"(?:\s*\[[\d\s,;–-]*\])*\s*$")
-_CITATION_PREFIX = re.compile(r"\s*(?:\[[\d\s,;]*\]\s*)*(?:\[[\d\s,;]*)?")
+_CITATION_BODY = re.compile(r"[\d\s,;–-]*")
+
+
+def _without_trailing_citations(text: str) -> str:
+    """``text`` without the citation groups (and spaces) at its end, in one backward pass (no regex
+    backtracking over long runs of spaces)."""
+    end = len(text.rstrip())
+    while end and text[end - 1] == "]":
+        start = text.rfind("[", 0, end - 1)
+        if start == -1 or not _CITATION_BODY.fullmatch(text, start + 1, end - 1):
+            break
+        end = len(text[:start].rstrip())
+    return text[:end]
+_CITATION_PREFIX = re.compile(r"\s*(?:\[[\d\s,;–-]*\]\s*)*(?:\[[\d\s,;–-]*)?")
 
 
 def _citations_may_follow(text: str, end: int) -> bool:

@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-_GROUP = re.compile(r"\s?\[(\s*\d+(?:\s*[,;]\s*\d+)*\s*)\]")
-_NUMBER = re.compile(r"\d+")
+_GROUP = re.compile(r"\s?\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")  # [1], [1, 3], [1;3], ranges [1-3] / [1–3]
+_RANGE = re.compile(r"(\d+)\s*[–-]\s*(\d+)|(\d+)")
+_MAX_RANGE = 20
 _MAX_OPEN = 24  # an unclosed "[" longer than this is plain text, not a citation
 
 
@@ -29,8 +30,21 @@ class CitationCheck:
     invalid: tuple[int, ...]
 
 
+def cited_numbers(groups: str) -> list[int]:
+    """The numbers that citation groups name, in order, ranges expanded ("[1-3][5]" → 1, 2, 3, 5; a range
+    wider than 20 counts as its two ends)."""
+    numbers: list[int] = []
+    for m in _RANGE.finditer(groups):
+        if m.group(3) is not None:
+            numbers.append(int(m.group(3)))
+            continue
+        low, high = int(m.group(1)), int(m.group(2))
+        numbers += list(range(low, high + 1)) if 0 <= high - low <= _MAX_RANGE else [low, high]
+    return list(dict.fromkeys(numbers))
+
+
 def _rewrite(match: re.Match[str], valid: range, cited: list[int], invalid: list[int]) -> str:
-    numbers = [int(x) for x in _NUMBER.findall(match.group(1))]
+    numbers = cited_numbers(match.group(1))
     kept = []
     for n in numbers:
         if n in valid:

@@ -188,3 +188,33 @@ def test_a_sentence_citing_only_unsupporting_passages_is_treated_as_an_uncited_u
     assert cited.answer == uncited.answer  # type: ignore[attr-defined]
     assert "(không đủ căn cứ trong tài liệu)" in cited.answer and "xe máy" not in cited.answer  # type: ignore[attr-defined]
     assert [c.chunk_id for c in cited.citations] == ["chuyen-tuyen.md#1"]  # type: ignore[attr-defined]
+
+
+def test_ranges_are_verified_like_the_numbers_they_span() -> None:
+    for text in (CITES_ALL.replace("[1][2][3]", "[1-3]"), CITES_ALL.replace("[1][2][3]", "[1–3]")):
+        for chunks in ([text], list(text)):
+            out, attributor = verified(text, chunks)
+            assert out == "Giấy chuyển tuyến chỉ dùng được trong 10 ngày làm việc sau khi ký [2]."
+            assert (attributor.named, attributor.kept) == (3, 1)
+
+
+def test_a_short_claim_keeps_only_passages_holding_its_number() -> None:
+    out, attributor = verified("Có 800 giường [3].")  # too short to judge by its words; passage 3 has no 800
+    assert out == "Có 800 giường [1]." and (attributor.named, attributor.kept, attributor.reattributed) == (1, 0, 1)
+    assert verified("Có 800 giường [1].")[0] == "Có 800 giường [1]."
+
+
+def test_citations_glued_to_the_full_stop_end_their_sentence() -> None:
+    # "ký.[2] Bệnh viện": two sentences, each verified on its own (before, one wrong citation sank both)
+    text = "Giấy chuyển tuyến chỉ dùng được trong 10 ngày làm việc sau khi ký.[2] Bệnh viện có hơn 800 giường bệnh.[3]"
+    for chunks in ([text], list(text)):
+        out, attributor = verified(text, chunks)
+        assert out.startswith("Giấy chuyển tuyến chỉ dùng được trong 10 ngày làm việc sau khi ký.[2] Bệnh viện")
+        assert out.endswith("[1]") and "[3]" not in out and (attributor.kept, attributor.reattributed) == (1, 1)
+
+
+def test_a_long_run_of_spaces_waits_in_linear_time() -> None:
+    from tests.properties.test_linear_time import _assert_linear
+
+    # a sentence's end followed by spaces and an open "[" (a citation may follow): the wait is one backward pass
+    _assert_linear(lambda t: CitationAttributor(CONTEXTS).feed(t), lambda n: "Có 800 giường." + " " * n + "[", 4000)

@@ -63,3 +63,9 @@ class TestCitationNumbering:
         expected, order = renumber_citations(check_citations(text, 3).text)
         assert streamed == expected == "Mức đóng là 4,5% [1]. Trẻ em miễn phí [2][1]. Xem [ghi chú] và [3]."
         assert filt.numbering is not None and filt.numbering.order == order == (3, 1, 2)
+
+
+def test_ranges_are_read_as_the_numbers_they_span() -> None:
+    checked = check_citations("Mức hưởng là 80% [1-3]. Người nghèo được 100% [2–4].", 3)
+    assert checked.text == "Mức hưởng là 80% [1][2][3]. Người nghèo được 100% [2][3]."
+    assert (checked.cited, checked.invalid) == ((1, 2, 3), (4,))

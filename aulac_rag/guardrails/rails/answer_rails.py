@@ -27,7 +27,9 @@ NOT_FOUND_PREFIX = "Không tìm thấy thông tin"
 QUOTE_NOTE_PREFIX = "(Các câu trên được trích nguyên văn"
 _CITATION = re.compile(r"\[(\d+(?:\s*[,;–-]\s*\d+)*)\]")
 _LEADING_CITATIONS = re.compile(r"^((?:\s*\[\d+(?:\s*[,;–-]\s*\d+)*\])+)")
-_BOUNDARY = re.compile(r"(?<=[.!?…])\s+")
+_BOUNDARY = re.compile(r"(?<=[.!?…\]])\s+")
+#: a full stop followed by citations with no space ("… 80%.[1] Sau đó"): the boundary is after the citations
+_CITED_END = re.compile(r"[.!?…](?:\[\d+(?:\s*[,;–-]\s*\d+)*\])+$")
 _ABBREVIATION = re.compile(r"(?:^|\s)(?:[A-ZĐ][A-Za-zĐđ]{0,3}|\d{1,2}|[a-zđ]{1,2}|v\.v|Tp|TP|PGS|TS|ThS|BS|ĐH|Th)\.$")
 _BULLET = re.compile(r"^(\s*(?:[-*•+]|\d{1,2}[.)])\s+)")
 
@@ -42,6 +44,8 @@ def split_sentences(line: str) -> list[str]:
     start = 0
     for m in _BOUNDARY.finditer(line):
         piece = line[start : m.start()]
+        if piece.endswith("]") and not _CITED_END.search(piece):
+            continue
         if _ABBREVIATION.search(piece):
             continue
         parts.append(line[start : m.end()])
@@ -59,7 +63,7 @@ def split_sentences(line: str) -> list[str]:
     return [p for p in merged if p]
 
 
-_STREAM_BOUNDARY = re.compile(r"(?<=[.!?…])\s+|\n")
+_STREAM_BOUNDARY = re.compile(r"(?<=[.!?…\]])\s+|\n")
 
 
 def sentence_end(text: str) -> int | None:
@@ -70,8 +74,12 @@ def sentence_end(text: str) -> int | None:
     before them, so a boundary at the very end waits for what follows.
     """
     for m in _STREAM_BOUNDARY.finditer(text):
-        if "\n" not in m.group(0) and _ABBREVIATION.search(text[: m.start()]):
-            continue
+        if "\n" not in m.group(0):
+            head = text[: m.start()]
+            if head.endswith("]") and not _CITED_END.search(head):
+                continue
+            if _ABBREVIATION.search(head):
+                continue
         rest = text[m.end() :]
         if not rest:
             return None
