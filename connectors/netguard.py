@@ -36,9 +36,19 @@ _KINDS = (
 
 
 def resolve_host(host: str) -> list[str]:
-    """The addresses the system resolver gives for ``host`` (IPv6 scope ids dropped)."""
+    """The addresses the system resolver gives for ``host``, in its order of preference (IPv6 scope ids dropped)."""
     infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    return sorted({str(info[4][0]).split("%")[0] for info in infos})
+    return list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
+
+
+def ascii_host(host: str) -> str:
+    """``host`` lower-cased, without a final dot, international names in their ASCII (IDNA) form, as
+    connections see them ("bệnhviện.vn" → "xn--bnhvin-…")."""
+    host = host.lower().rstrip(".")
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
 
 
 def address_problem(address: str) -> str | None:

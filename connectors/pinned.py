@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import httpcore
 import httpx
 
-from aulac_rag.connectors.netguard import Resolver, check_address
+from aulac_rag.connectors.netguard import Resolver, ascii_host, check_address
 from aulac_rag.errors import ConnectorError
 
 
@@ -41,11 +41,11 @@ class _PinnedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        name = host.lower().rstrip(".")
+        name = ascii_host(host)
         addresses = check_address(name, self.resolve, allowed=name in self.allow_hosts)
         for address in addresses[:-1]:
             try:
                 return super().connect_tcp(address, port, timeout, local_address, socket_options)
-            except httpcore.ConnectError:
+            except (httpcore.ConnectError, httpcore.ConnectTimeout):  # the next address
                 continue
         return super().connect_tcp(addresses[-1], port, timeout, local_address, socket_options)

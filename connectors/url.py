@@ -9,7 +9,14 @@ from urllib.parse import urlsplit
 
 from aulac_rag.connectors.base import Connector, source_limits
 from aulac_rag.connectors.files import format_size
-from aulac_rag.connectors.netguard import Resolver, accepted_encodings, check_address, decoded_chunks, resolve_host
+from aulac_rag.connectors.netguard import (
+    Resolver,
+    accepted_encodings,
+    ascii_host,
+    check_address,
+    decoded_chunks,
+    resolve_host,
+)
 from aulac_rag.connectors.readers import Extracted, read_docx, read_html, read_markdown, read_pdf, read_plain
 from aulac_rag.documents import Document, SourceError
 from aulac_rag.errors import ConnectorError
@@ -72,7 +79,7 @@ class UrlConnector(Connector):
         self.timeout_s = timeout_s
         self.transport = transport
         hosts = (*allow_hosts, *self.limits.url_allow_hosts)
-        self.allow_hosts = frozenset(host.lower().rstrip(".") for host in hosts)
+        self.allow_hosts = frozenset(ascii_host(host) for host in hosts)
         self.resolve = resolve or resolve_host
 
     def accepts(self, target: str) -> bool:
@@ -113,11 +120,11 @@ class UrlConnector(Connector):
         from aulac_rag.connectors.pinned import pinned_transport
 
         headers = {"User-Agent": USER_AGENT, "Accept-Encoding": accepted_encodings()}
-        transport = self.transport
-        if transport is None and not _environment_proxy():  # a proxy resolves names itself: httpx's own transport
-            transport = pinned_transport(self.resolve, self.allow_hosts)
+        transport = self.transport or pinned_transport(self.resolve, self.allow_hosts)
         try:
-            with httpx.Client(follow_redirects=False, timeout=self.timeout_s, transport=transport, headers=headers) as client:
+            with httpx.Client(
+                follow_redirects=False, timeout=self.timeout_s, transport=transport, mounts=_proxy_mounts(), headers=headers
+            ) as client:
                 current = url
                 for _ in range(self.limits.max_redirects + 1):
                     self._check_target(current)
@@ -151,7 +158,7 @@ class UrlConnector(Connector):
         parts = urlsplit(url)
         if parts.scheme.lower() not in ("http", "https"):
             raise ConnectorError(f"refused a redirect to {url}: only http:// and https:// addresses are fetched")
-        host = (parts.hostname or "").rstrip(".")
+        host = ascii_host(parts.hostname or "")
         if not host:
             raise ConnectorError(f"invalid URL {url!r} (no host); check how it is written")
         if host not in self.allow_hosts:
@@ -182,11 +189,17 @@ class UrlConnector(Connector):
         )
 
 
-def _environment_proxy() -> bool:
-    """Whether HTTP(S)_PROXY / ALL_PROXY is set (httpx then sends requests through it)."""
-    from urllib.request import getproxies
+def _proxy_mounts() -> dict[str, httpx.BaseTransport | None]:
+    """The proxies set in the environment (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY), as httpx would mount them
+    for a client without its own transport; URLs no proxy takes use the pinned transport. A proxy
+    resolves names itself, so through one only the check before each request applies."""
+    import httpx
 
-    return any(scheme in getproxies() for scheme in ("http", "https", "all"))
+    try:
+        from httpx._utils import get_environment_proxies
+    except ImportError:  # an httpx without it: no proxy (direct, pinned connections)
+        return {}
+    return {pattern: None if proxy is None else httpx.HTTPTransport(proxy=proxy) for pattern, proxy in get_environment_proxies().items()}
 
 
 def _check_status(response: httpx.Response, url: str) -> None:

@@ -284,3 +284,20 @@ class TestPinnedConnections:
         monkeypatch.delenv("no_proxy", raising=False)
         (item,) = UrlConnector(resolve=resolve).run("http://tin.vn/bai-viet")
         assert isinstance(item, Document) and seen == ["http://tin.vn/bai-viet"]
+
+    def test_urls_no_proxy_takes_stay_pinned(self, server: tuple[int, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+        # a proxy only for https:// (and NO_PROXY for one host): an http:// URL goes direct, so it is pinned
+        port, seen = server
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+        monkeypatch.setenv("NO_PROXY", "doi-ten.vn")
+        for url in (f"http://doi-ten.vn:{port}/", f"http://khac.vn:{port}/"):
+            answers = iter([[PUBLIC], ["127.0.0.1"]])
+            (item,) = UrlConnector(resolve=lambda host, answers=answers: next(answers)).run(url)
+            assert isinstance(item, SourceError) and "loopback" in item.error
+        assert seen == []
+
+    def test_an_international_name_can_be_allowed(self, server: tuple[int, list[str]]) -> None:
+        port, seen = server
+        connector = UrlConnector(resolve=lambda host: ["127.0.0.1"], allow_hosts=["BệnhViện.vn."])
+        (item,) = connector.run(f"http://bệnhviện.vn:{port}/noi-quy.txt")
+        assert isinstance(item, Document) and seen == ["/noi-quy.txt"]
