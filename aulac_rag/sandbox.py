@@ -30,7 +30,14 @@ from aulac_rag.home import resolve_home
 from aulac_rag.index.base import Filters, SearchSettings, VectorIndex, open_index
 from aulac_rag.ingest.diskspace import ensure_free_space
 from aulac_rag.ingest.manifest import DocumentRecord, IngestManifest
-from aulac_rag.ingest.pipeline import Ingestor, IngestSummary, check_vector_size, delete_document, indexed_bm25
+from aulac_rag.ingest.pipeline import (
+    Ingestor,
+    IngestSummary,
+    check_vector_size,
+    delete_document,
+    indexed_bm25,
+    indexed_chunk_tokens,
+)
 from aulac_rag.retrieval.aggregate import aggregate_by_document
 from aulac_rag.retrieval.rerank import Reranker, create_reranker, rerank_hits
 from aulac_rag.retrieval.types import Hit, RetrievalResult
@@ -135,11 +142,27 @@ class Sandbox:
         cache = CachedPassageEmbedder(self.embedder, self.home / "cache" / "embeddings.sqlite")
         try:
             ingestor = Ingestor(
-                self.config, self.index, self.manifest, cache, self.sparse, scan=self._document_scanner(), workers=self.config.ingest.workers
+                self._indexed_config(), self.index, self.manifest, cache, self.sparse, scan=self._document_scanner(),
+                workers=self.config.ingest.workers,
             )
             return ingestor.run(documents, errors or [], prune=prune, progress=progress)
         finally:
             cache.close()
+
+    def _indexed_config(self) -> SandboxConfig:
+        """The config documents are chunked with: sandbox.yaml's, except a chunk size the index was built with."""
+        size = indexed_chunk_tokens(self.manifest)
+        configured = self.config.retrieval.chunking.max_tokens
+        if size is None or size == configured:
+            return self.config
+        log.warning(
+            "sandbox %s: its index was built with chunks of %d, not sandbox.yaml's %d; the index's are kept until it is "
+            "rebuilt (delete index/aulac_%s and state/%s under AULAC_HOME and ingest again)",
+            self.name, size, configured, self.name, self.name,
+        )
+        config = self.config.model_copy(deep=True)
+        config.retrieval.chunking.max_tokens = size
+        return config
 
     def _document_scanner(self) -> Callable[[Document], list[DocumentFinding]]:
         """Scans each document for instructions aimed at the assistant, per the policy's ``documents``."""

@@ -30,7 +30,7 @@ from aulac_rag.evaluation.dataset import load_eval_set
 from aulac_rag.evaluation.retrieval_metrics import dedupe_docs, hit_at_k, reciprocal_rank
 from aulac_rag.index.base import IndexPoint, SearchSettings, VectorIndex, open_index
 from aulac_rag.ingest.manifest import IngestManifest
-from aulac_rag.ingest.pipeline import Ingestor, index_text, point_id
+from aulac_rag.ingest.pipeline import Ingestor, index_text, indexed_chunk_tokens, point_id
 from aulac_rag.retrieval.aggregate import aggregate_by_document
 from aulac_rag.retrieval.types import Hit
 from aulac_rag.sparse.bm25 import BM25SparseEncoder, SparseVector
@@ -57,8 +57,8 @@ class TuneSetting(BaseModel):
     doc_aggregation_weight: float = 0.0
 
     @classmethod
-    def of(cls, config: RetrievalConfig, bm25: tuple[float, float] | None = None) -> TuneSetting:
-        """``config``'s setting; ``bm25``: the (k1, b) the index was really weighted with, when known."""
+    def of(cls, config: RetrievalConfig, bm25: tuple[float, float] | None = None, chunk_tokens: int | None = None) -> TuneSetting:
+        """``config``'s setting; ``bm25`` and ``chunk_tokens``: what the index was really built with, when known."""
         k1, b = bm25 or (config.bm25_k1, config.bm25_b)
         return cls(
             fusion=config.fusion,
@@ -66,7 +66,7 @@ class TuneSetting(BaseModel):
             rrf_k=config.rrf_k,
             bm25_k1=k1,
             bm25_b=b,
-            chunk_max_tokens=config.chunking.max_tokens,
+            chunk_max_tokens=chunk_tokens or config.chunking.max_tokens,
             doc_aggregation_weight=config.doc_aggregation_weight,
         )
 
@@ -80,10 +80,12 @@ class TuneSetting(BaseModel):
         aggregation = f", doc aggregation {self.doc_aggregation_weight:g}" if self.doc_aggregation_weight else ""
         return f"{mode}, k1 {self.bm25_k1:g} b {self.bm25_b:g}, chunks {self.chunk_max_tokens}{aggregation}"
 
-    def patch(self, config: RetrievalConfig) -> dict[str, Any]:
-        """The ``retrieval`` keys that differ from ``config`` (nested like sandbox.yaml); only keys that matter
+    def patch(self, config: RetrievalConfig, indexed: TuneSetting | None = None) -> dict[str, Any]:
+        """The ``retrieval`` keys that differ from ``config`` (nested like sandbox.yaml), or from what the index was
+        built with (``indexed``: BM25 weights and chunk size, which need a fresh index); only keys that matter
         for this fusion (a dense weight is not proposed for DBSF, which ignores it)."""
         current = TuneSetting.of(config)
+        built = indexed or current
         changed: dict[str, Any] = {}
         keys = ["fusion", "bm25_k1", "bm25_b", "doc_aggregation_weight"]
         if self.fusion in ("linear", "rrf"):
@@ -91,9 +93,9 @@ class TuneSetting(BaseModel):
         if self.fusion == "rrf":
             keys.append("rrf_k")
         for key in keys:
-            if getattr(self, key) != getattr(current, key):
+            if getattr(self, key) != getattr(current, key) or getattr(self, key) != getattr(built, key):
                 changed[key] = getattr(self, key)
-        if self.chunk_max_tokens != current.chunk_max_tokens:
+        if self.chunk_max_tokens != current.chunk_max_tokens or self.chunk_max_tokens != built.chunk_max_tokens:
             changed["chunking"] = {"max_tokens": self.chunk_max_tokens}
         return changed
 
@@ -253,12 +255,17 @@ def _sources(sandbox: Sandbox) -> list[Document]:
     return documents
 
 
+def _indexed_setting(sandbox: Sandbox) -> TuneSetting:
+    """The sandbox's current setting as its index was built (BM25 weights and chunk size recorded with it)."""
+    return TuneSetting.of(sandbox.config.retrieval, (sandbox.sparse.k1, sandbox.sparse.b), indexed_chunk_tokens(sandbox.manifest))
+
+
 @contextmanager
 def _variant_index(
     sandbox: Sandbox, setting: TuneSetting, cache: CachedPassageEmbedder, documents: list[Document] | None, work: Path
 ) -> Iterator[VectorIndex]:
     """The sandbox's own index for its current (k1, b, chunk size); else a temporary one under ``work``."""
-    current = TuneSetting.of(sandbox.config.retrieval, (sandbox.sparse.k1, sandbox.sparse.b))
+    current = _indexed_setting(sandbox)
     if (setting.bm25_k1, setting.bm25_b, setting.chunk_max_tokens) == (current.bm25_k1, current.bm25_b, current.chunk_max_tokens):
         yield sandbox.index
         return
@@ -312,7 +319,7 @@ def tune_sandbox(
     if not sandbox.index.exists():
         raise ConfigError(f"sandbox {sandbox.name!r} has no index yet; ingest documents first ('aulac ingest {sandbox.name} ...')")
     r = sandbox.config.retrieval
-    current = TuneSetting.of(r, (sandbox.sparse.k1, sandbox.sparse.b))
+    current = _indexed_setting(sandbox)
     k = sandbox.config.evaluation.k
     aggregations = sorted(set(space.doc_aggregation_weights) | {current.doc_aggregation_weight})
     depth = max(30, k, r.prefetch if any(aggregations) else 0)  # aggregation sees every fused candidate
@@ -374,7 +381,7 @@ def tune_sandbox(
         return TuneScore(setting=s, label=s.label(), mrr=round(float(mrr[row].mean()), 4), hit_at_k=round(float(hit[row].mean()), 4))
 
     ranked = sorted(range(len(settings)), key=lambda row: (-float(mrr[row].mean()), row))
-    changed = settings[best_row].patch(r)
+    changed = settings[best_row].patch(r, current)
     return TuneResult(
         sandbox=sandbox.name,
         questions=len(questions),

@@ -165,6 +165,13 @@ def indexed_bm25(manifest: IngestManifest, retrieval: RetrievalConfig) -> tuple[
     )
 
 
+def indexed_chunk_tokens(manifest: IngestManifest) -> int | None:
+    """The chunk size (``chunking.max_tokens``) the index was built with; None for an index made before it was
+    recorded (2026-12-04; the default was 220 words then) or with nothing indexed yet."""
+    stored = manifest.get_meta("chunk_max_tokens")
+    return int(stored) if stored is not None else None
+
+
 class Ingestor:
     """Writes documents into one sandbox's index and manifest.
 
@@ -224,6 +231,7 @@ class Ingestor:
         if stored is not None and self.manifest.get_meta("bm25_k1") is None:  # recorded with the first weights
             self.manifest.set_meta("bm25_k1", repr(self.sparse.k1))
             self.manifest.set_meta("bm25_b", repr(self.sparse.b))
+            self.manifest.set_meta("chunk_max_tokens", str(self.config.retrieval.chunking.max_tokens))
         if stored is not None:
             self.sparse.avg_len = float(stored)
 

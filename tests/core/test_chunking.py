@@ -70,4 +70,4 @@ def test_real_laws_never_straddle_articles(law: Path) -> None:
     assert len({c.title for c in legal}) >= len(set(articles)) * 0.95
     for chunk in legal:
         assert not any(ARTICLE.match(line) for line in chunk.text.splitlines())
-        assert len(chunk.text.split()) <= 220
+        assert len(chunk.text.split()) <= ChunkingConfig().max_tokens

@@ -137,3 +137,19 @@ def test_an_index_from_before_the_parameters_were_recorded_keeps_the_old_default
     box = Sandbox("old")
     assert (box.sparse.k1, box.sparse.b) == (2.0, LEGACY_BM25[1])
     box.close()
+
+
+def test_the_chunk_size_is_the_indexes_until_it_is_rebuilt(aulac_home: Path, caplog: pytest.LogCaptureFixture) -> None:
+    long_doc = Document("dai.md", " ".join(f"Câu số {i} nói về quyền lợi bảo hiểm y tế của người bệnh." for i in range(40)), "Dài")
+    make_user_sandbox(aulac_home, "ck", retrieval={"chunking": {"max_tokens": 60}})
+    box = Sandbox("ck")
+    box.ingest_documents([DOCS[0]])
+    assert box.manifest.get_meta("chunk_max_tokens") == "60"
+    box.close()
+    make_user_sandbox(aulac_home, "ck", retrieval={"chunking": {"max_tokens": 400}})
+    box = Sandbox("ck")
+    with caplog.at_level("WARNING", logger="aulac_rag.sandbox"):
+        box.ingest_documents([long_doc])
+    assert "chunks of 60, not sandbox.yaml's 400" in caplog.text
+    assert box.stats()["chunks"] - 1 > 1  # the long document was cut at 60, not kept whole at 400
+    box.close()

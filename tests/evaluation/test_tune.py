@@ -126,3 +126,13 @@ def test_current_score_matches_the_sandbox_retrieval(tiny_sandbox: str, options:
         box.close()
     assert result.settings_tried == 1
     assert result.current.mrr == pytest.approx(sum(expected) / len(expected), abs=1e-4)
+
+
+def test_the_patch_also_names_what_differs_from_the_index() -> None:
+    # sandbox.yaml already says k1 1.6, but the index was weighted with 1.2: choosing 1.6 still needs the key (and a rebuild)
+    config = RetrievalConfig(bm25_k1=1.6)
+    best = TuneSetting.of(config)
+    assert best.patch(config) == {}
+    assert best.patch(config, TuneSetting.of(config, (1.2, 0.75), 220)) == {
+        "bm25_k1": 1.6, "chunking": {"max_tokens": ChunkingConfig().max_tokens}
+    }

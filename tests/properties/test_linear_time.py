@@ -48,6 +48,7 @@ TAG_PATTERNS: dict[str, Callable[[int], str]] = {
 
 def _best(fn: Callable[[str], object], text: str) -> float:
     times = []
+    collecting = gc.isenabled()
     gc.disable()
     try:
         for _ in range(5):
@@ -55,7 +56,8 @@ def _best(fn: Callable[[str], object], text: str) -> float:
             fn(text)
             times.append(time.perf_counter() - start)
     finally:
-        gc.enable()
+        if collecting:
+            gc.enable()
     return min(times)
 
 
