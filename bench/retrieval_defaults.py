@@ -1,7 +1,7 @@
 """Whole-corpus check of candidate defaults: chunk size and BM25 ``k1``/``b``.
 
 Usage: python bench/retrieval_defaults.py [--sets vimedaqa,virhe4qa,alqac2023,xquad_vi | --bundled]
-       [--chunks 220,160,128] [--bm25 1.2/0.75,0.9/0.4] [--limit-queries N]
+       [--chunks 220,160,128] [--bm25 1.2/0.75,0.9/0.4] [--overlap N] [--limit-queries N]
 
 Each (set, chunk size, k1/b) is its own sandbox under bench/out/home (embeddings cached by content,
 so a BM25 variant costs only the sparse side and a chunk size only its new chunks). The whole corpus
@@ -29,9 +29,10 @@ from bench.retrieval_options import _Precomputed  # noqa: E402
 from bench.retrieval_quality import evaluate, ingest_set  # noqa: E402
 
 
-def build(name: str, home: Path, chunk_tokens: int, k1: float, b: float) -> Sandbox:
-    box_name = f"defaults-{name}-c{chunk_tokens}-k{k1}-b{b}".replace("_", "-").replace(".", "")
-    return ingest_set(box_name, name, home, {"prefetch": 100, "bm25_k1": k1, "bm25_b": b, "chunking": {"max_tokens": chunk_tokens}})
+def build(name: str, home: Path, chunk_tokens: int, k1: float, b: float, overlap: int = 0) -> Sandbox:
+    box_name = f"defaults-{name}-c{chunk_tokens}-k{k1}-b{b}".replace("_", "-").replace(".", "") + (f"-o{overlap}" if overlap else "")
+    chunking = {"max_tokens": chunk_tokens, "overlap_sentences": overlap}
+    return ingest_set(box_name, name, home, {"prefetch": 100, "bm25_k1": k1, "bm25_b": b, "chunking": chunking})
 
 
 def build_bundled(name: str, home: Path, chunk_tokens: int, k1: float, b: float) -> tuple[Sandbox, list[dict]]:
@@ -68,6 +69,7 @@ def main() -> None:
     parser.add_argument("--chunks", default="220,160,128")
     parser.add_argument("--bm25", default="1.2/0.75,0.9/0.4")
     parser.add_argument("--limit-queries", type=int, default=0)
+    parser.add_argument("--overlap", type=int, default=0, help="chunking.overlap_sentences (shared sets only)")
     parser.add_argument("--bundled", action="store_true", help="the bundled sandboxes (their demo corpora and evaluation sets) instead")
     args = parser.parse_args()
     home = OUT / "home"
@@ -81,7 +83,7 @@ def main() -> None:
                 if args.bundled:
                     box, queries = build_bundled(name, home, size, k1, b)
                 else:
-                    box = build(name, home, size, k1, b)
+                    box = build(name, home, size, k1, b, args.overlap)
                 if args.limit_queries:
                     queries = queries[: args.limit_queries]
                 precompute_queries(box, queries, home)
