@@ -228,10 +228,11 @@ class Ingestor:
             lengths = [self.sparse.token_count(index_text(c)) for c in chunks]
             stored = str(max(1.0, sum(lengths) / len(lengths)))
             self.manifest.set_meta("bm25_avg_len", stored)
+            # a new index: its chunk size is known (an older one's is not: its chunks may be of another size)
+            self.manifest.set_meta("chunk_max_tokens", str(self.config.retrieval.chunking.max_tokens))
         if stored is not None and self.manifest.get_meta("bm25_k1") is None:  # recorded with the first weights
             self.manifest.set_meta("bm25_k1", repr(self.sparse.k1))
             self.manifest.set_meta("bm25_b", repr(self.sparse.b))
-            self.manifest.set_meta("chunk_max_tokens", str(self.config.retrieval.chunking.max_tokens))
         if stored is not None:
             self.sparse.avg_len = float(stored)
 

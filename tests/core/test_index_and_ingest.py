@@ -124,17 +124,23 @@ def test_bm25_parameters_are_the_indexes_until_it_is_rebuilt(aulac_home: Path, c
 def test_an_index_from_before_the_parameters_were_recorded_keeps_the_old_defaults(aulac_home: Path) -> None:
     from aulac_rag.ingest.pipeline import LEGACY_BM25
 
+    def legacy(name: str) -> None:
+        box = Sandbox(name)
+        box.ingest_documents(DOCS[:1])
+        for key in ("bm25_k1", "bm25_b", "chunk_max_tokens"):  # as an index made before 2026-12-04 looks
+            box.manifest._db.execute("DELETE FROM meta WHERE key = ?", (key,))
+        box.close()
+
     make_user_sandbox(aulac_home, "old")
-    box = Sandbox("old")
-    box.ingest_documents(DOCS[:1])
-    for key in ("bm25_k1", "bm25_b"):  # as an index made before 2026-12-04 looks
-        box.manifest._db.execute("DELETE FROM meta WHERE key = ?", (key,))
-    box.close()
+    legacy("old")
     box = Sandbox("old")
     assert (box.sparse.k1, box.sparse.b) == LEGACY_BM25
+    box.ingest_documents(DOCS[1:2])  # the weights are recorded now; the chunk size stays unknown
+    assert box.manifest.get_meta("bm25_k1") == "1.2" and box.manifest.get_meta("chunk_max_tokens") is None
     box.close()
-    make_user_sandbox(aulac_home, "old", retrieval={"bm25_k1": 2.0})  # a value its sandbox.yaml set is what it was built with
-    box = Sandbox("old")
+    make_user_sandbox(aulac_home, "set", retrieval={"bm25_k1": 2.0})  # a value its sandbox.yaml set is what it was built with
+    legacy("set")
+    box = Sandbox("set")
     assert (box.sparse.k1, box.sparse.b) == (2.0, LEGACY_BM25[1])
     box.close()
 
