@@ -177,40 +177,22 @@ def token_ids(tokens: Sequence[str]) -> np.ndarray:
     return np.fromiter(map(_PACKED.__getitem__, tokens), dtype=np.int64, count=len(tokens))
 
 
-def syllable_bigram_batch(texts_units: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`syllable_bigram_ids` of many token lists at once: (packed ids, the list each came from).
-
-    One dictionary pass over all syllables; the pairs' ids (pairs never cross two lists) are
-    computed from their syllables' rows with array operations.
-    """
-    with _ROWS_LOCK:
-        _bounded()
-        return _bigrams(texts_units, None)
-
-
-def _bigrams(lists: Sequence[Sequence[object]], rows: list[list[int]] | None) -> tuple[np.ndarray, np.ndarray]:
-    """Packed ids and owners of the syllables of ``lists`` (given as their ``rows`` when known) and their pairs."""
-    sizes = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    total = int(sizes.sum())
-    if rows is None:
-        flat = np.fromiter(map(_ROWS.__getitem__, chain.from_iterable(lists)), dtype=np.int64, count=total)  # type: ignore[arg-type]
-    else:
-        flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=total)
-    owner = np.repeat(np.arange(len(lists), dtype=np.int64), sizes)
+def _bigrams(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Packed ids of the syllables of each list of syllable ``rows`` and of their adjacent pairs (``a_b``; pairs
+    never cross two lists), and the list each id came from. The pairs' ids come from their syllables'
+    rows with array operations, so the pair strings are never built."""
+    sizes = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(sizes.sum()))
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), sizes)
     inside = np.flatnonzero(owner[1:] == owner[:-1])  # pairs of adjacent syllables of the same list
     pairs = _ROWS.pair_ids(flat[inside], flat[inside + 1])
     return np.concatenate([_ROWS.packed[flat], pairs]), np.concatenate([owner, owner[inside]])
 
 
 def syllable_bigram_texts(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`syllable_bigram_batch` of the syllables of normalized texts (``tokenize.syllables``)."""
+    """The ``syllable_bigram`` tokenizer's token ids of normalized texts (their syllables, as
+    ``tokenize.syllables`` reads them, then their adjacent pairs), and the text each id came from."""
     with _ROWS_LOCK:
         _bounded()
         rows = [list(chain.from_iterable(map(_PIECES.__getitem__, text.split(" ")))) for text in texts]
-        return _bigrams(rows, rows)
-
-
-def syllable_bigram_ids(units: Sequence[str]) -> np.ndarray:
-    """Packed ids of the syllables followed by those of their adjacent pairs (``a_b``): the
-    ``syllable_bigram`` tokenizer's tokens, without building the pair strings."""
-    return syllable_bigram_batch([units])[0]
+        return _bigrams(rows)
