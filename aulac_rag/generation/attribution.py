@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from aulac_rag.generation.citations import cited_numbers
+from aulac_rag.generation.citations import CITATION_GROUP, cited_numbers
 from aulac_rag.generation.lexical import relevance
 from aulac_rag.generation.prompting import is_not_found
 from aulac_rag.guardrails.rails.answer_rails import sentence_end
@@ -229,11 +229,10 @@ def verification_note(attributor: CitationAttributor) -> str:
     return message + "."
 
 
-_ANY_CITATION = re.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
-#: citation groups as the citation filter reads them (:mod:`aulac_rag.generation.citations`): [1], [1, 3], [1;3], [1-3],
-#: a run of them ("[1][2] [3]") taken together with the space before it (not a line break)
-_GROUP = r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]"  # ranges too ("[1-3]", "[1–3]"): read as 1, 2, 3
-_MARKER = re.compile(rf"[ \t]?({_GROUP}(?:[ \t]*{_GROUP})*)")
+_ANY_CITATION = re.compile(CITATION_GROUP)
+#: citation groups as the citation filter reads them ([1], [1, 3], [1;3], [1-3]): a run of them ("[1][2] [3]")
+#: taken together with the space before it (not a line break)
+_MARKER = re.compile(rf"[ \t]?({CITATION_GROUP}(?:[ \t]*{CITATION_GROUP})*)")
 
 
 def _kept_marks(match: re.Match[str], kept: set[int], n_contexts: int) -> str:

@@ -15,7 +15,10 @@ import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-_GROUP = re.compile(r"\s?\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")  # [1], [1, 3], [1;3], ranges [1-3] / [1–3]
+_NUMBERS = r"\s*\d+(?:\s*[,;–-]\s*\d+)*\s*"  # inside the brackets: 1 | 1, 3 | 1;3 | ranges 1-3 / 1–3
+#: one citation group: [1], [1, 3], [1;3], [1-3] (its numbers: :func:`cited_numbers`)
+CITATION_GROUP = rf"\[{_NUMBERS}\]"
+_GROUP = re.compile(rf"\s?\[({_NUMBERS})\]")
 _RANGE = re.compile(r"(\d+)\s*[–-]\s*(\d+)|(\d+)")
 _MAX_RANGE = 20
 _MAX_OPEN = 24  # an unclosed "[" longer than this is plain text, not a citation

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from aulac_rag.generation.citations import CITATION_GROUP, cited_numbers
 from aulac_rag.generation.lexical import relevance
 from aulac_rag.guardrails.rails.answer_rails import sentence_end, split_sentences
 
@@ -146,7 +147,7 @@ class NotedStream(Iterator[str]):
 
 _HEAD = re.compile(r'\s*\{\s*"sentences"\s*:\s*\[')
 _FENCE = re.compile(r"\s*```[a-zA-Z]*[ \t]*\n")
-_INLINE_CITATION = re.compile(r"\s*\[\s*(\d+(?:\s*[,;–-]\s*\d+)*)\s*\]")
+_INLINE_CITATION = re.compile(rf"\s*{CITATION_GROUP}")
 _PLACEHOLDER = re.compile(r"\s*\[\s*(?:n|N|k|x|số|\.\.\.|…)\s*\]")
 _TEXT_VALUE = re.compile(r'"text"\s*:\s*"((?:[^"\\]|\\.)*)', re.DOTALL)
 _CLOSING = ".!?…"
@@ -189,7 +190,7 @@ def render_sentence(item: Any, n_contexts: int) -> Rendered:
         return Rendered("")
     cited = _numbers(item.get("sources", []))
     for m in _INLINE_CITATION.finditer(text):
-        cited += [int(x) for x in re.findall(r"\d+", m.group(1))]
+        cited += cited_numbers(m.group(0))
     text = _PLACEHOLDER.sub("", _INLINE_CITATION.sub("", text))
     text, echoed = without_instruction(" ".join(text.split()))
     sources = list(dict.fromkeys(n for n in cited if 1 <= n <= n_contexts))

@@ -301,3 +301,9 @@ class TestPipeline:
         assert [c.quote for c in answer.citations] == [h.text for h in CITED_HITS[1:]] + [CITED_HITS[0].text]
         notes = {g.rule: g.message or "" for g in answer.guardrails}
         assert notes["citation_verification"].startswith("Đã bỏ 4 nguồn") and "citation_attribution" not in notes
+
+
+def test_a_range_written_inside_the_text_names_every_passage_it_spans() -> None:
+    # read as the citation filter reads it (1, 2, 3), not as its two ends
+    rendered = render_sentence({"text": "Mức hưởng là 80% [1-3].", "sources": []}, 3)
+    assert rendered == ("Mức hưởng là 80% [1][2][3].", 0, 0)
