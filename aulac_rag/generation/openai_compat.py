@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import Any
 
 from aulac_rag.config import GenerationConfig
@@ -124,12 +125,7 @@ class OpenAICompatGenerator:
             noted.notes.append(StreamNote("structured_output", UNSUPPORTED_NOTE))
             yield from self._stream(prompt)
             return
-        if first is not None:
-            noted.raw.append(first)
-            released = parser.feed(first)
-            if released:
-                yield released
-        for chunk in chunks:
+        for chunk in chain([] if first is None else [first], chunks):
             noted.raw.append(chunk)
             released = parser.feed(chunk)
             if released:
