@@ -40,7 +40,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -256,39 +256,38 @@ def summaries(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {k: summarize([r for r in rows if f"{r['sandbox']}/{r['mode']}" == k]) for k in keys}
 
 
-def table(summary: dict[str, dict[str, Any]]) -> str:
-    lines = [
-        "| sandbox | structured_output | answers (not-found) | claim sentences | cited before | cited after attribution "
-        "| replaced by the rail | cited sentences → gold document, before / after | answers with ≥1 citation: before → after (final) "
-        "| invalid JSON | median s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
+def _markdown(header: list[str], summary: dict[str, dict[str, Any]], cells: Callable[[dict[str, Any]], list[object]]) -> str:
+    """A Markdown table: ``header``, then per sandbox/mode of ``summary`` its name, its mode and ``cells``."""
+    lines = ["| " + " | ".join(["sandbox", "structured_output", *header]) + " |", "|" + "---|" * (len(header) + 2)]
     for key, s in summary.items():
         name, mode = key.split("/")
-        lines.append(
-            f"| {name} | {mode} | {s['generated']} ({s['not_found_answers']}) | {s['sentences']} | {s['cited_before_pct']}% | "
-            f"{s['cited_after_pct']}% | {s['replaced_pct']}% | {s['gold_doc_before_pct']}% / {s['gold_doc_after_pct']}% | "
-            f"{s['answers_cited_before']} → {s['answers_cited_after']} ({s['answers_cited_final']}) | "
-            f"{s['invalid_json_answers']} | {s['median_seconds']} |"
-        )
+        lines.append("| " + " | ".join(str(c) for c in [name, mode, *cells(s)]) + " |")
     return "\n".join(lines)
+
+
+def table(summary: dict[str, dict[str, Any]]) -> str:
+    header = [
+        "answers (not-found)", "claim sentences", "cited before", "cited after attribution", "replaced by the rail",
+        "cited sentences → gold document, before / after", "answers with ≥1 citation: before → after (final)",
+        "invalid JSON", "median s",
+    ]  # fmt: skip
+    return _markdown(header, summary, lambda s: [
+        f"{s['generated']} ({s['not_found_answers']})", s["sentences"], f"{s['cited_before_pct']}%", f"{s['cited_after_pct']}%",
+        f"{s['replaced_pct']}%", f"{s['gold_doc_before_pct']}% / {s['gold_doc_after_pct']}%",
+        f"{s['answers_cited_before']} → {s['answers_cited_after']} ({s['answers_cited_final']})",
+        s["invalid_json_answers"], s["median_seconds"],
+    ])  # fmt: skip
 
 
 def verification_table(summary: dict[str, dict[str, Any]]) -> str:
-    lines = [
-        "| sandbox | structured_output | model-named citations | kept after verification | sentences given the best-supported "
-        "passage instead | sentences left uncited | cited after attribution: trusted → verified "
-        "| cited → gold document: trusted → verified |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for key, s in summary.items():
-        name, mode = key.split("/")
-        lines.append(
-            f"| {name} | {mode} | {s['named_citations']} | {s['named_kept_pct']}% | {s['reattributed']} | {s['unsupported']} | "
-            f"{s['cited_after_trusted_pct']}% → {s['cited_after_pct']}% | "
-            f"{s['gold_doc_after_trusted_pct']}% → {s['gold_doc_after_pct']}% |"
-        )
-    return "\n".join(lines)
+    header = [
+        "model-named citations", "kept after verification", "sentences given the best-supported passage instead",
+        "sentences left uncited", "cited after attribution: trusted → verified", "cited → gold document: trusted → verified",
+    ]  # fmt: skip
+    return _markdown(header, summary, lambda s: [
+        s["named_citations"], f"{s['named_kept_pct']}%", s["reattributed"], s["unsupported"],
+        f"{s['cited_after_trusted_pct']}% → {s['cited_after_pct']}%", f"{s['gold_doc_after_trusted_pct']}% → {s['gold_doc_after_pct']}%",
+    ])  # fmt: skip
 
 
 def main() -> None:
