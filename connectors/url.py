@@ -197,7 +197,14 @@ def _proxy_mounts() -> dict[str, httpx.BaseTransport | None]:
 
     try:
         from httpx._utils import get_environment_proxies
-    except ImportError:  # an httpx without it: no proxy (direct, pinned connections)
+    except ImportError:  # an httpx without it: direct, pinned connections, unless a proxy was asked for
+        from urllib.request import getproxies
+
+        if any(scheme in getproxies() for scheme in ("http", "https", "all")):
+            raise ConnectorError(
+                f"cannot read the proxy settings of the environment with httpx {httpx.__version__}; "
+                "install httpx 0.27 or 0.28, or unset HTTP(S)_PROXY to connect directly"
+            ) from None
         return {}
     return {pattern: None if proxy is None else httpx.HTTPTransport(proxy=proxy) for pattern, proxy in get_environment_proxies().items()}
 
